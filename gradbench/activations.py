@@ -1,0 +1,59 @@
+"""Activation functions f(z) and their derivatives written in terms of the output a = f(z).
+
+Each takes (input, out) and writes into `out` when given, so a pass allocates nothing per layer.
+All work in complex arithmetic for the complex step: sigmoid and tanh are analytic, and relu
+switches on the real part (its derivative there is 0 or 1, which the complex step reproduces).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(z, out=None):
+    """1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2: no overflow for large |z|."""
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def sigmoid_grad(a, out=None):
+    """sigmoid'(z) = a (1 - a)."""
+    out = np.subtract(1.0, a, out=out)
+    out *= a
+    return out
+
+
+def tanh(z, out=None):
+    return np.tanh(z, out=out)
+
+
+def tanh_grad(a, out=None):
+    """tanh'(z) = 1 - a^2."""
+    out = np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
+    return out
+
+
+def relu(z, out=None):
+    if z.dtype.kind == "c":
+        return np.multiply(z, z.real > 0, out=out)
+    return np.maximum(z, 0.0, out=out)
+
+
+def relu_grad(a, out=None):
+    """relu'(z) = 1 where z > 0 (equivalently a > 0), else 0."""
+    mask = a.real > 0
+    if out is None:
+        return mask.astype(a.dtype)
+    out[...] = mask
+    return out
+
+
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+}

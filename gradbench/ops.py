@@ -1,0 +1,99 @@
+"""Counted operations: the only way a pass touches NumPy's matmul, add, multiply and functions.
+
+Every pass of every gradient method goes through these few functions, so the counts are what ran.
+
+Conventions (also in the README):
+  matmul (m,k)@(k,n)     1 matmul,   2*m*k*n FLOPs (torch.utils.flop_counter's convention)
+  add / subtract         1 add,      1 FLOP per output element
+  reduction (sum)        1 add,      (inputs - outputs) FLOPs
+  multiply               1 multiply, 1 FLOP per output element
+  elementwise function   1 func,     1 FLOP per element (sigmoid, tanh, relu and their derivatives)
+In complex arithmetic (complex step) a multiply-add costs 4x, an add 2x and a multiply 6x the real FLOPs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+MATMUL_COMPLEX, ADD_COMPLEX, MUL_COMPLEX = 4, 2, 6
+
+
+@dataclass(slots=True)
+class Counter:
+    """What a gradient computation really did. Adds up with `+` and scales with `*`."""
+
+    forward_passes: int = 0
+    backward_passes: int = 0
+    matmuls: int = 0
+    adds: int = 0
+    multiplies: int = 0
+    funcs: int = 0
+    matmul_flops: int = 0
+    flops: int = 0
+
+    def __add__(self, other: Counter) -> Counter:
+        return Counter(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
+
+    def __mul__(self, k: int) -> Counter:
+        return Counter(*(getattr(self, f) * k for f in COUNT_FIELDS))
+
+    __rmul__ = __mul__
+
+    def as_dict(self) -> dict[str, int]:
+        return {f: getattr(self, f) for f in COUNT_FIELDS}
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Counter))
+
+
+def matmul(c: Counter, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a (m, k) @ b (k, n)."""
+    m, k = a.shape
+    f = 2 * m * k * b.shape[1]
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        f *= MATMUL_COMPLEX
+    c.matmuls += 1
+    c.matmul_flops += f
+    c.flops += f
+    return np.matmul(a, b, out=out)
+
+
+def add(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+    """a + b, broadcasting (a bias add is (B, n) + (n,))."""
+    r = np.add(a, b, out=out)
+    c.adds += 1
+    c.flops += r.size * (ADD_COMPLEX if r.dtype.kind == "c" else 1)
+    return r
+
+
+def subtract(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+    """a - b, counted as an add."""
+    r = np.subtract(a, b, out=out)
+    c.adds += 1
+    c.flops += r.size * (ADD_COMPLEX if r.dtype.kind == "c" else 1)
+    return r
+
+
+def multiply(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+    """a * b elementwise, broadcasting."""
+    r = np.multiply(a, b, out=out)
+    c.multiplies += 1
+    c.flops += r.size * (MUL_COMPLEX if r.dtype.kind == "c" else 1)
+    return r
+
+
+def total(c: Counter, a: np.ndarray, axis: int | None = None, out: np.ndarray | None = None):
+    """Sum over `axis` (all axes when None): a reduction, counted as an add."""
+    r = np.sum(a, axis=axis, out=out)
+    c.adds += 1
+    c.flops += (a.size - np.size(r)) * (ADD_COMPLEX if a.dtype.kind == "c" else 1)
+    return r
+
+
+def func(c: Counter, f, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """An elementwise function f(z, out) such as an activation or its derivative."""
+    c.funcs += 1
+    c.flops += z.size
+    return f(z, out)

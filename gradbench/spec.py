@@ -1,0 +1,105 @@
+"""What to build: the shape of the MLP, its data and its arithmetic, validated once at the boundary."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+DTYPES = ("float64", "float32")
+
+
+class GradbenchError(Exception):
+    """A problem with the user's input or environment: printed as one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An MLP of `layers` affine layers; `inputs`/`outputs` default to `hidden`.
+
+    The seeds' "3-layer network" is layers=3: three weight matrices and three bias vectors.
+    """
+
+    layers: int = 3
+    hidden: int = 10
+    inputs: int | None = None
+    outputs: int | None = None
+    batch: int = 1
+    activation: str = "sigmoid"
+    dtype: str = "float64"
+    seed: int = 0
+    bias: bool = True
+    widths: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("layers", "hidden", "batch"):
+            _positive(name, getattr(self, name))
+        for name in ("inputs", "outputs"):
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, self.hidden)
+            else:
+                _positive(name, value)
+        if self.activation not in ACTIVATIONS:
+            raise GradbenchError(
+                f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
+            )
+        if self.dtype not in DTYPES:
+            raise GradbenchError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
+        widths = (self.inputs,) + (self.hidden,) * (self.layers - 1) + (self.outputs,)
+        object.__setattr__(self, "widths", widths)
+
+    @property
+    def n_params(self) -> int:
+        """N: every weight and bias entry, the length of the flat parameter vector."""
+        w = self.widths
+        return sum(w[i] * w[i + 1] + (w[i + 1] if self.bias else 0) for i in range(self.layers))
+
+    @property
+    def itemsize(self) -> int:
+        return 8 if self.dtype == "float64" else 4
+
+    def memory_bytes(self) -> int:
+        """Peak bytes the engine allocates for this model, for the refuse-before-allocating check.
+
+        Parameters: theta, its gradient, a tangent direction and a complex copy (2 words each) = 5N.
+        Activations: inputs, targets and per layer Z, A and a backward/tangent buffer, in complex = 2x.
+        """
+        acts = self.batch * sum(self.widths) * 3 * 2
+        return self.itemsize * (5 * self.n_params + acts + 2 * self.batch * (self.inputs + self.outputs))
+
+    def check_fits(self, available: int | None = None) -> None:
+        """Refuse a model that would not fit, before a single array is allocated."""
+        need = self.memory_bytes()
+        have = available_memory() if available is None else available
+        if need > have:
+            raise GradbenchError(
+                f"model needs about {_gib(need)} of memory (N = {self.n_params:,} parameters) "
+                f"but only {_gib(have)} is available: use fewer layers, a smaller --hidden or --batch"
+            )
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("widths")
+        return d
+
+
+def _positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise GradbenchError(f"--{name} must be a positive integer, got {value!r}")
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.2f} GiB" if n >= 2**28 else f"{n / 2**20:,.1f} MiB"
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or physical memory where /proc is absent."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

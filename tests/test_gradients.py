@@ -1,0 +1,113 @@
+"""Every method computes the same gradient: against backprop, against PyTorch-free closed forms,
+and along random directions (two forward passes check the whole vector, as HIPS/autograd does)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradbench import METHODS, MLP, GradbenchError, Spec, gradient, relative_error
+
+# The issue's agreement bounds with backprop, float64, smooth activations.
+RTOL = {"central": 1e-8, "complex": 1e-13, "forward-mode": 1e-13, "forward": 1e-5}
+
+specs = st.builds(
+    Spec,
+    layers=st.integers(1, 4),
+    hidden=st.integers(1, 9),
+    inputs=st.integers(1, 6),
+    outputs=st.integers(1, 4),
+    batch=st.integers(1, 5),
+    activation=st.sampled_from(["sigmoid", "tanh"]),
+    seed=st.integers(0, 2**31),
+)
+
+
+@given(spec=specs)
+def test_every_method_agrees_with_backprop(spec):
+    model = MLP.build(spec)
+    reference, _ = model.gradient("backprop")
+    for method, rtol in RTOL.items():
+        g, _ = model.gradient(method)
+        assert relative_error(g, reference) < rtol, method
+
+
+@given(spec=specs, direction_seed=st.integers(0, 2**31))
+def test_backprop_matches_directional_derivative(spec, direction_seed):
+    """g . v equals a central difference of L along v (a check independent of the methods' loops)."""
+    model = MLP.build(spec)
+    g, _ = model.gradient("backprop")
+    v = np.random.default_rng(direction_seed).standard_normal(model.n_params)
+    theta, h = model.theta.copy(), 1e-5
+    model.set_params(theta + h * v)
+    up = model.loss()
+    model.set_params(theta - h * v)
+    down = model.loss()
+    model.set_params(theta)
+    assert np.isclose(g @ v, (up - down) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_single_layer_gradient_has_closed_form():
+    """One affine layer, MSE: dL/dW = 2/n X^T (XW + b - Y), dL/db = 2/n sum(XW + b - Y)."""
+    model = MLP.build(Spec(layers=1, hidden=3, inputs=4, outputs=3, batch=5, seed=7))
+    (W,), (b,), X, Y = model.W, model.b, model.X, model.Y
+    R = X @ W + b - Y
+    expected = np.concatenate([(2 / R.size * X.T @ R).ravel(), 2 / R.size * R.sum(0)])
+    g, _ = model.gradient("backprop")
+    assert relative_error(g, expected) < 1e-14
+
+
+@pytest.mark.parametrize("method", list(RTOL))
+def test_relu_network_gradient(method):
+    """Away from the kinks (this seed has no pre-activation within a step of 0) relu is smooth."""
+    model = MLP.build(Spec(layers=3, hidden=8, batch=4, activation="relu", seed=3))
+    reference, _ = model.gradient("backprop")
+    g, _ = model.gradient(method)
+    assert relative_error(g, reference) < RTOL[method]
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "backprop"])
+def test_parameters_are_restored_after_every_perturbation(method):
+    model = MLP.build(Spec(layers=2, hidden=5, batch=3))
+    before = model.theta.copy()
+    model.gradient(method)
+    assert np.array_equal(model.theta, before)
+
+
+def test_views_share_memory_with_the_flat_vector():
+    model = MLP.build(Spec(layers=3, hidden=4))
+    model.theta[0] = 123.0
+    assert model.W[0][0, 0] == 123.0
+    assert all(np.shares_memory(w, model.theta) for w in model.W)
+
+
+def test_float32_gradients_agree_to_single_precision():
+    model = MLP.build(Spec(layers=3, hidden=10, batch=4, dtype="float32", seed=1))
+    reference, _ = model.gradient("backprop")
+    assert reference.dtype == np.float32
+    assert relative_error(model.gradient("central")[0], reference) < 1e-2
+    assert relative_error(model.gradient("complex")[0], reference) < 1e-5
+
+
+def test_sampled_indices_compute_only_those_entries():
+    model = MLP.build(Spec(layers=2, hidden=6))
+    full, _ = model.gradient("central")
+    idx = np.array([0, 5, 17, model.n_params - 1])
+    part, counts = model.gradient("central", indices=idx)
+    assert np.array_equal(part[idx], full[idx])
+    assert np.isnan(np.delete(part, idx)).all()
+    assert counts.forward_passes == 2 * len(idx)
+
+
+def test_user_step_is_used_absolutely():
+    """--eps 1e-2 on a forward difference gives an O(h) error far larger than the default's."""
+    model = MLP.build(Spec(layers=2, hidden=5, batch=2))
+    reference, _ = model.gradient("backprop")
+    coarse = relative_error(model.gradient("forward", eps=1e-2)[0], reference)
+    fine = relative_error(model.gradient("forward")[0], reference)
+    assert coarse > 100 * fine
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(GradbenchError, match="unknown method"):
+        gradient(MLP.build(Spec(layers=1, hidden=2)), "symbolic")
