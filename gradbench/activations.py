@@ -12,34 +12,31 @@ import numpy as np
 
 def sigmoid(z, out=None):
     """1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2: no overflow for large |z|."""
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    out = np.multiply(z, 0.5, out)
+    np.tanh(out, out)
+    np.multiply(out, 0.5, out)
+    return np.add(out, 0.5, out)
 
 
 def sigmoid_grad(a, out=None):
     """sigmoid'(z) = a (1 - a)."""
-    out = np.subtract(1.0, a, out=out)
-    out *= a
-    return out
+    out = np.subtract(1.0, a, out)
+    return np.multiply(out, a, out)
 
 
 def tanh(z, out=None):
-    return np.tanh(z, out=out)
+    return np.tanh(z, out)
 
 
 def tanh_grad(a, out=None):
     """tanh'(z) = 1 - a^2."""
-    out = np.multiply(a, a, out=out)
-    np.subtract(1.0, out, out=out)
-    return out
+    out = np.multiply(a, a, out)
+    return np.subtract(1.0, out, out)
 
 
 def relu(z, out=None):
     if z.dtype.kind == "c":
-        return np.multiply(z, z.real > 0, out=out)
+        return np.multiply(z, z.real > 0, out)
     return np.maximum(z, 0.0, out=out)
 
 

@@ -19,14 +19,14 @@ class Workspace:
     """Preallocated per-layer buffers of one dtype, so a pass allocates nothing per layer.
 
     A[l] holds layer l's output (B, w[l+1]); T[l], U[l] hold gradients or tangents of the same shape;
-    diff and sq hold the loss residual and its square (B, K).
+    diff holds the loss residual (B, K) and flat, a 1-D view of it for inner products.
     """
 
     A: list[np.ndarray]
     T: list[np.ndarray]
     U: list[np.ndarray]
     diff: np.ndarray
-    sq: np.ndarray
+    flat: np.ndarray
 
 
 class MLP:
@@ -90,17 +90,18 @@ class MLP:
         return out
 
     def workspace(self, dtype: np.dtype) -> Workspace:
-        dtype = np.dtype(dtype)
         ws = self._workspaces.get(dtype)
         if ws is None:
+            dtype = np.dtype(dtype)
             B, w = self.X.shape[0], self.spec.widths
             shapes = [(B, n) for n in w[1:]]
+            diff = np.empty(shapes[-1], dtype)
             ws = Workspace(
                 A=[np.empty(s, dtype) for s in shapes],
                 T=[np.empty(s, dtype) for s in shapes],
                 U=[np.empty(s, dtype) for s in shapes],
-                diff=np.empty(shapes[-1], dtype),
-                sq=np.empty(shapes[-1], dtype),
+                diff=diff,
+                flat=diff.reshape(-1),
             )
             self._workspaces[dtype] = ws
         return ws

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops import Counter, add, func, matmul, multiply, subtract, total
+from .ops import Counter, add, dot, func, matmul, multiply, subtract, total
 
 
 def forward(model, W, b, c: Counter):
     """One forward pass; leaves every layer's output in the workspace for a backward pass."""
-    ws = model.workspace(np.result_type(W[0], model.X))
+    ws = model.workspace(W[0].dtype)
     A = model.X
     last = len(W) - 1
     for l, (Wl, bl) in enumerate(zip(W, b)):
@@ -28,9 +28,8 @@ def forward(model, W, b, c: Counter):
 
 
 def _mse(model, A, ws, c: Counter):
-    diff = subtract(c, A, model.Y, out=ws.diff)
-    sq = multiply(c, diff, diff, out=ws.sq)
-    return multiply(c, total(c, sq), 1.0 / diff.size)
+    subtract(c, A, model.Y, out=ws.diff)
+    return multiply(c, dot(c, ws.flat, ws.flat), 1.0 / ws.flat.size)
 
 
 def backward(model, gW, gb, c: Counter) -> None:
@@ -78,5 +77,5 @@ def jvp(model, dW, db, c: Counter):
         A, dA = Z, dZ
     c.forward_passes += 1
     loss = _mse(model, A, ws, c)
-    tangent = multiply(c, total(c, multiply(c, ws.diff, dA, out=ws.sq)), 2.0 / dA.size)
+    tangent = multiply(c, dot(c, ws.flat, dA.reshape(-1)), 2.0 / dA.size)
     return loss, tangent

@@ -1,0 +1,84 @@
+"""Measure every method on one model: exact counts, calibrated timing, error against backprop -> Rows.
+
+A method predicted to take longer than its budget is timed on a random sample of its perturbations
+and extrapolated: t_full = t_base + N * (t_sample - t_base) / k. Such a row is marked estimated and its
+counts come from the cost model (which the tests hold equal to the counters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from .costs import predict
+from .methods import METHODS, SAMPLEABLE, Options, relative_error
+from .mlp import MLP
+from .results import Row
+from .spec import Spec
+from .timing import MIN_ROUNDS, Timing, measure, once
+
+PROBE = 8  # perturbations timed once to predict a method's full time
+
+
+def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.random.Generator):
+    """(Timing, gradient, Counter, counts_from, indices computed or None for all)."""
+    fn, N = METHODS[name], model.n_params
+    result: dict = {}
+
+    def run(o: Options = opts) -> Callable[[], None]:
+        def call():
+            result["g"], result["c"] = fn(model, o)
+
+        return call
+
+    if name in SAMPLEABLE:
+        base = replace(opts, indices=np.empty(0, dtype=np.intp))
+        probe = replace(opts, indices=rng.choice(N, size=min(N, PROBE), replace=False))
+        t0, tp = once(run(base)), once(run(probe))
+        per_entry = max(tp - t0, 1e-9) / len(probe.indices)
+        if (t0 + N * per_entry) * MIN_ROUNDS > budget_s:
+            k = int(np.clip((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 1, N - 1))
+            idx = np.sort(rng.choice(N, size=k, replace=False))
+            sample = measure(run(replace(opts, indices=idx)), 0.8 * budget_s)
+            g = result["g"]
+            t_base = measure(run(base), 0.2 * budget_s).median
+            timing = sample.scaled(t_base * (1 - N / k), N / k, sampled=k)
+            return timing, g, predict(name, model.spec), "model", idx
+    timing = measure(run(), budget_s)
+    return timing, result["g"], result["c"], "run", None
+
+
+def measure_methods(
+    spec: Spec,
+    methods: list[str],
+    budget_s: float = 10.0,
+    eps: float | None = None,
+    on_method: Callable[[str], None] | None = None,
+) -> list[Row]:
+    """One Row per method, backprop always included (it is the reference for errors and ratios)."""
+    model = MLP.build(spec)
+    opts = Options(eps=eps)
+    rng = np.random.default_rng(spec.seed)
+    order = ["backprop"] + [m for m in methods if m != "backprop"]
+    measured: dict[str, tuple[Timing, np.ndarray, object, str, np.ndarray | None]] = {}
+    for name in order:
+        if on_method:
+            on_method(name)
+        measured[name] = time_method(model, name, opts, budget_s, rng)
+    bp_time, bp_grad, bp_counts = measured["backprop"][:3]
+    rows = []
+    for name in order if "backprop" in methods else order[1:]:
+        timing, g, counts, counts_from, idx = measured[name]
+        error = relative_error(g, bp_grad) if idx is None else relative_error(g[idx], bp_grad[idx])
+        rows.append(Row(
+            method=name, **{k: v for k, v in spec.as_dict().items() if k != "bias"},
+            n_params=spec.n_params, **counts.as_dict(), counts_from=counts_from,
+            time_s=timing.median, time_q1_s=timing.q1, time_q3_s=timing.q3,
+            time_min_s=timing.min, time_max_s=timing.max, rounds=timing.rounds,
+            estimated=timing.estimated, sampled=timing.sampled or spec.n_params,
+            time_ratio=timing.median / bp_time.median,
+            predicted_ratio=counts.flops / bp_counts.flops, rel_error=error,
+        ))
+    return rows

@@ -1,0 +1,83 @@
+"""Calibrated wall-clock measurement: warm-up, loops grown until a round is long enough, many rounds,
+median with its spread. The garbage collector is off while timing; BLAS threads are pinned by the caller.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
+MIN_ROUNDS, MAX_ROUNDS = 5, 31
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call: median and spread over rounds. `estimated` marks an extrapolated figure."""
+
+    median: float
+    q1: float
+    q3: float
+    min: float
+    max: float
+    rounds: int
+    loops: int
+    estimated: bool = False
+    sampled: int | None = None  # gradient entries actually timed, when extrapolated
+
+    def scaled(self, a: float, b: float, sampled: int) -> Timing:
+        """The timing of a + b*t for every statistic t: an extrapolation from a sample."""
+        return replace(
+            self, median=a + b * self.median, q1=a + b * self.q1, q3=a + b * self.q3,
+            min=a + b * self.min, max=a + b * self.max, estimated=True, sampled=sampled,
+        )
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolation quantile (numpy's default), on an already sorted list."""
+    pos = (len(sorted_values) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def summarize(per_call: list[float], loops: int = 1) -> Timing:
+    v = sorted(per_call)
+    return Timing(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v[0], v[-1], len(v), loops)
+
+
+def once(fn: Callable[[], object]) -> float:
+    """Seconds for a single call, garbage collector off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t = time.perf_counter_ns()
+        fn()
+        return (time.perf_counter_ns() - t) * 1e-9
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = MAX_ROUNDS) -> Timing:
+    """Time fn: one warm-up call, then rounds of `loops` calls each until the budget is spent."""
+    first = once(fn)  # warm-up: caches, lazy allocations, BLAS thread start
+    loops = max(1, math.ceil(MIN_ROUND_S / max(first, 1e-9)))
+    rounds = int(min(max_rounds, max(MIN_ROUNDS, budget_s / max(first * loops, 1e-9))))
+    if first * loops * MIN_ROUNDS > budget_s:
+        rounds = max(1, min(rounds, int(budget_s / max(first * loops, 1e-9))))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        per_call = []
+        for _ in range(rounds):
+            t = time.perf_counter_ns()
+            for _ in range(loops):
+                fn()
+            per_call.append((time.perf_counter_ns() - t) * 1e-9 / loops)
+    finally:
+        if enabled:
+            gc.enable()
+    return summarize(per_call, loops)
