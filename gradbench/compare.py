@@ -7,8 +7,8 @@ counts come from the cost model (which the tests hold equal to the counters).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
 

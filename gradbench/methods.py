@@ -7,8 +7,8 @@ backprop always computes everything (that is its point).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -6,8 +6,6 @@ no activation after the last layer; loss = mean((A[L-1] - Y)^2) over the B*K ent
 
 from __future__ import annotations
 
-import numpy as np
-
 from .ops import Counter, add, dot, func, matmul, multiply, subtract, total
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import gc
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
 MIN_ROUNDS, MAX_ROUNDS = 5, 31

@@ -1,0 +1,106 @@
+"""The command line as a user meets it: the seed comparison, files written whole, and every bad
+input answered by one line on stderr and exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from gradbench.cli import main
+
+FAST = ["--budget", "0.2"]
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_compare_shows_the_seed_network(capsys):
+    code, out, err = run(capsys, "compare", "--layers", "3", "--hidden", "10", *FAST)
+    assert code == 0, err
+    assert "N=330" in out
+    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
+    assert "│ 330 │ 331 │   0 │" in lines["forward"]
+    assert "│ 330 │ 660 │   0 │" in lines["central"]
+    assert "│ 330 │   1 │   1 │" in lines["backprop"]
+    assert "forward difference did 331 forward passes where backprop did 1 forward + 1 backward" in out
+
+
+def test_json_and_csv_hold_the_same_rows(capsys, tmp_path):
+    j, c = tmp_path / "r.json", tmp_path / "r.csv"
+    code, _, err = run(capsys, "compare", "--hidden", "4", "--json", str(j), "--csv", str(c), *FAST)
+    assert code == 0, err
+    doc = json.loads(j.read_text())
+    assert {"python", "numpy", "blas", "blas_threads", "cpu", "seed", "date"} <= set(doc["metadata"])
+    frame = pd.read_csv(c)
+    assert list(frame["method"]) == [r["method"] for r in doc["rows"]]
+    assert list(frame["forward_passes"]) == [r["forward_passes"] for r in doc["rows"]]
+    assert json.loads((tmp_path / "r.csv.meta.json").read_text())["seed"] == 0
+
+
+def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(capsys):
+    code, out, err = run(capsys, "compare", "--hidden", "3", "--methods", "central", "--json", "-", *FAST)
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert [r["method"] for r in rows] == ["central"]  # backprop is measured as the reference only
+    assert "central" in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--layers", "0"], "--layers must be a positive integer"),
+        (["--hidden", "-3"], "--hidden must be a positive integer"),
+        (["--batch", "0"], "--batch must be a positive integer"),
+        (["--activation", "softplus"], "softplus"),
+        (["--methods", "forward,symbolic"], "unknown method 'symbolic'"),
+        (["--methods", ","], "--methods is empty"),
+        (["--eps", "0"], "--eps must be a positive finite number"),
+        (["--eps", "nan"], "--eps must be a positive finite number"),
+        (["--eps", "inf"], "--eps must be a positive finite number"),
+        (["--budget", "-1"], "--budget must be a positive finite number"),
+        (["--layers", "abc"], "Invalid value for '--layers'"),
+        (["--layers", "50", "--hidden", "200000"], "model needs about"),
+        (["--json", "/no/such/dir/out.json"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, args, message):
+    code, _, err = run(capsys, "compare", *args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_output_path_that_is_a_directory_is_refused(capsys, tmp_path):
+    code, _, err = run(capsys, "compare", "--csv", str(tmp_path))
+    assert code == 2 and "is a directory" in err
+
+
+def test_failed_run_leaves_an_existing_file_untouched(capsys, tmp_path):
+    target = tmp_path / "keep.json"
+    target.write_text("precious")
+    code, _, _ = run(capsys, "compare", "--eps", "-1", "--json", str(target))
+    assert code == 2
+    assert target.read_text() == "precious"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary left behind
+
+
+def test_installed_command_reports_bad_input_without_traceback():
+    p = subprocess.run(
+        [sys.executable, "-m", "gradbench", "compare", "--layers", "0", "--hidden", "10"],
+        capture_output=True, text=True, check=False,
+    )
+    assert p.returncode == 2
+    assert p.stderr.strip() == "gradbench: error: --layers must be a positive integer, got 0"
+    assert p.stdout == ""
+
+
+def test_help_does_not_import_numpy():
+    code = "import sys; from gradbench.cli import app; assert 'numpy' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
