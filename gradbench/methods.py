@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import numeric
 from .ops import Counter
 from .passes import backward, forward, jvp
 from .spec import GradbenchError
-
-COMPLEX_STEP = 1e-20  # exact to round-off for any h this small: no subtraction, no cancellation
 
 
 @dataclass(frozen=True)
@@ -49,42 +48,27 @@ def steps(model, opts: Options, power: float) -> np.ndarray:
 
 def forward_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
-    c, theta, g, h = Counter(), model.theta, _empty_gradient(model, opts), steps(model, opts, 1 / 2)
-    W, b = model.W, model.b
-    L0 = forward(model, W, b, c)
-    for i in _indices(model, opts):
-        t = theta[i]
-        theta[i] = t + h[i]
-        hi = theta[i] - t  # the step actually taken, after rounding
-        g[i] = (forward(model, W, b, c) - L0) / hi
-        theta[i] = t
+    c, W, b = Counter(), model.W, model.b
+    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 2),
+                                   _indices(model, opts), _empty_gradient(model, opts))
     return g, c
 
 
 def central_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
-    c, theta, g, h = Counter(), model.theta, _empty_gradient(model, opts), steps(model, opts, 1 / 3)
-    W, b = model.W, model.b
-    for i in _indices(model, opts):
-        t = theta[i]
-        theta[i] = t + h[i]
-        up, hi_up = forward(model, W, b, c), theta[i] - t
-        theta[i] = t - h[i]
-        down, hi_down = forward(model, W, b, c), t - theta[i]
-        g[i] = (up - down) / (hi_up + hi_down)
-        theta[i] = t
+    c, W, b = Counter(), model.W, model.b
+    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 3),
+                                   _indices(model, opts), _empty_gradient(model, opts))
     return g, c
 
 
 def complex_step(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """Im L(theta + i h e_i) / h: N complex forward passes, exact to round-off (no cancellation)."""
-    c, g = Counter(), _empty_gradient(model, opts)
+    c = Counter()
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
     W, b = model.views(z)
-    for i in _indices(model, opts):
-        z.imag[i] = COMPLEX_STEP
-        g[i] = forward(model, W, b, c).imag / COMPLEX_STEP
-        z.imag[i] = 0.0
+    g = numeric.complex_step(lambda: forward(model, W, b, c), z, numeric.COMPLEX_STEP,
+                             _indices(model, opts), _empty_gradient(model, opts))
     return g, c
 
 
