@@ -151,6 +151,170 @@ def compare(
         write_json(rows, meta, json)
 
 
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    nesterov = "nesterov"
+    adagrad = "adagrad"
+    rmsprop = "rmsprop"
+    adam = "adam"
+
+
+class DataSet(str, Enum):
+    xor = "xor"
+    two_moons = "two-moons"
+    regression = "regression"
+
+
+def progress_bar(console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console,
+                    transient=True)
+
+
+@app.command(name="train")
+def train_command(
+    layers: Layers = 3,
+    hidden: Hidden = 10,
+    activation: Act = Activation.sigmoid,
+    dtype: Dtype = DType.float64,
+    seed: Seed = 0,
+    dataset: Annotated[DataSet, typer.Option(help="Seeded data set, split 3:1 into train and test.")] = DataSet.xor,
+    samples: Annotated[int, typer.Option(help="Samples in the data set (train + test).")] = 200,
+    gradient: Annotated[str, typer.Option(help="Gradient method.")] = "backprop",
+    optimizer: Annotated[Optimizer, typer.Option(help="Update rule (PyTorch's definitions).")] = Optimizer.adam,
+    lr: Annotated[float | None, typer.Option(
+        help="Learning rate [default: one that trains XOR for the chosen optimizer].", show_default=False)] = None,
+    momentum: Annotated[float, typer.Option(help="Momentum / Nesterov coefficient.")] = 0.9,
+    alpha: Annotated[float, typer.Option(help="RMSProp decay.")] = 0.99,
+    beta1: Annotated[float, typer.Option(help="Adam's first-moment decay.")] = 0.9,
+    beta2: Annotated[float, typer.Option(help="Adam's second-moment decay.")] = 0.999,
+    opt_eps: Annotated[float, typer.Option(help="Adagrad/RMSProp/Adam denominator epsilon.")] = 1e-8,
+    epochs: Annotated[int, typer.Option(help="Passes over the training set.")] = 300,
+    batch: Annotated[int, typer.Option(help="Mini-batch size (>= the training set: full batch).")] = 32,
+    eps: Annotated[float | None, typer.Option(help="Absolute finite-difference step.",
+                                                 show_default=False)] = None,
+    budget: Annotated[float, typer.Option(
+        help="Refuse a run whose gradients are predicted to take longer than this (seconds).")] = 600.0,
+    threads: Threads = 1,
+    csv: Annotated[str | None, typer.Option("--csv", help="Write the per-epoch curve as CSV.")] = None,
+    json: Annotated[str | None, typer.Option("--json", help="Write the curve, totals and metadata as JSON.")] = None,
+) -> None:
+    """Train the MLP on a data set with any gradient method and optimizer, counting the gradients' work."""
+    from .files import check_writable
+    from .methods import METHODS
+    from .optim import DEFAULT_LR
+    from .spec import Spec
+
+    spec = Spec(layers, hidden, None, None, 1, activation.value, dtype.value, seed)
+    if gradient not in METHODS:
+        raise GradbenchError(f"unknown gradient method {gradient!r}: choose from {', '.join(METHODS)}")
+    lr = DEFAULT_LR[optimizer.value] if lr is None else lr
+    positive_finite("--lr", lr)
+    positive_finite("--eps", eps)
+    positive_finite("--budget", budget)
+    positive_finite("--opt-eps", opt_eps)
+    for name, value in (("--epochs", epochs), ("--batch", batch), ("--samples", samples), ("--threads", threads)):
+        if value < 1:
+            raise GradbenchError(f"{name} must be a positive integer, got {value}")
+    for name, value in (("--momentum", momentum), ("--alpha", alpha), ("--beta1", beta1), ("--beta2", beta2)):
+        if not 0 <= value < 1:
+            raise GradbenchError(f"{name} must be in [0, 1), got {value}")
+    check_writable(csv)
+    check_writable(json)
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from .data import load
+    from .methods import Options
+    from .optim import Hyper
+    from .report import NAMES, train_table, write_history
+    from .results import metadata
+    from .train import model_for, predict_seconds, train
+
+    data = load(dataset.value, samples, seed=seed)
+    hp = Hyper(lr=lr, momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2, eps=opt_eps)
+    err = stderr_console()
+    with threadpool_limits(limits=threads, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        b = min(batch, len(data.X_train))
+        predicted = predict_seconds(model_for(spec, data, b), data, gradient, Options(eps=eps), b, epochs)
+        if predicted > budget:
+            raise GradbenchError(
+                f"training with {NAMES[gradient]} gradients is predicted to take {predicted:,.0f} s "
+                f"(> --budget {budget:g} s): pass --budget {math.ceil(1.2 * predicted)} to run it, "
+                "or use fewer --epochs or a smaller model")
+        with progress_bar(err) as bar:
+            task = bar.add_task(f"training ({NAMES[gradient]}, {optimizer.value})", total=epochs, info="")
+            result = train(spec, data, gradient, optimizer.value, hp, epochs, batch, eps,
+                           on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))
+        meta = metadata(seed, threads)
+    meta.update(dataset=dataset.value, gradient=gradient, optimizer=optimizer.value, hyper=vars(hp) | {"lr": lr},
+                epochs=epochs, batch=batch)
+    out = stdout_console()
+    out.print(f"{dataset.value}: {NAMES[gradient]} gradients, {optimizer.value} (lr {lr:g}), batch {batch}, "
+              f"N = {result.spec.n_params:,}", highlight=False)
+    out.print(train_table(result))
+    write_history(result, meta, csv, json)
+    if result.diverged_at is not None:
+        raise GradbenchError(
+            f"training diverged at epoch {result.diverged_at} (loss is not finite): lower --lr "
+            f"(was {lr:g}); the epochs before it were kept")
+
+
+@app.command()
+def reproduce(
+    epochs: Annotated[int, typer.Option(
+        help="Epochs of the measured runs (blocks 1 and 2 always count the seeds' 1000).")] = 1000,
+    samples: Annotated[int, typer.Option(help="Samples in the fixed data set (one full batch).")] = 16,
+    lr: Annotated[float, typer.Option(help="SGD learning rate of the measured runs.")] = 0.1,
+    threads: Threads = 1,
+    json: JsonOut = None,
+) -> None:
+    """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
+    from .files import check_writable
+
+    for name, value in (("--epochs", epochs), ("--samples", samples), ("--threads", threads)):
+        if value < 1:
+            raise GradbenchError(f"{name} must be a positive integer, got {value}")
+    positive_finite("--lr", lr)
+    check_writable(json)
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from .report import reproduce_report
+    from .reproduce import SEED_EPOCHS, measured, seed_004, seed_accounting, true_accounting
+    from .results import metadata
+    from .spec import Spec
+
+    spec = Spec(layers=3, hidden=10)
+    err = stderr_console()
+    with threadpool_limits(limits=threads, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        with progress_bar(err) as bar:
+            tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in ("forward", "backprop")}
+            run = measured(spec, epochs, samples, lr,
+                           on_epoch=lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}"))
+        doc = {
+            "metadata": metadata(spec.seed, threads),
+            "spec": spec.as_dict(),
+            "seed_accounting": seed_accounting(spec.layers, SEED_EPOCHS),
+            "true_accounting": true_accounting(spec, SEED_EPOCHS),
+            "measured": run,
+            "measured_predicted": true_accounting(spec, epochs),
+            "seed_004": seed_004(),
+        }
+    reproduce_report(stdout_console(), doc)
+    if json:
+        import json as json_module
+
+        from .files import atomic_write
+
+        atomic_write(json, json_module.dumps(doc, indent=2) + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
     try:

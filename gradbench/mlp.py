@@ -42,7 +42,7 @@ class MLP:
         self.Y = np.ascontiguousarray(Y, dtype=self.dtype)
         self.W, self.b = self.views(self.theta)
         self.act, self.act_grad = ACTIVATIONS[spec.activation]
-        self._workspaces: dict[np.dtype, Workspace] = {}
+        self._workspaces: dict[tuple[np.dtype, int], Workspace] = {}
 
     @classmethod
     def build(cls, spec: Spec) -> MLP:
@@ -73,9 +73,7 @@ class MLP:
         self.theta[...] = theta
 
     def set_data(self, X: np.ndarray, Y: np.ndarray) -> None:
-        """Swap the batch (for training); buffers are rebuilt when the batch size changes."""
-        if X.shape[0] != self.X.shape[0]:
-            self._workspaces.clear()
+        """Swap the batch (for training); each batch size gets its own buffers, kept for reuse."""
         self.X = np.ascontiguousarray(X, dtype=self.dtype)
         self.Y = np.ascontiguousarray(Y, dtype=self.dtype)
 
@@ -90,10 +88,10 @@ class MLP:
         return out
 
     def workspace(self, dtype: np.dtype) -> Workspace:
-        ws = self._workspaces.get(dtype)
+        B = self.X.shape[0]
+        ws = self._workspaces.get((dtype, B))
         if ws is None:
-            dtype = np.dtype(dtype)
-            B, w = self.X.shape[0], self.spec.widths
+            dtype, w = np.dtype(dtype), self.spec.widths
             shapes = [(B, n) for n in w[1:]]
             diff = np.empty(shapes[-1], dtype)
             ws = Workspace(
@@ -103,8 +101,12 @@ class MLP:
                 diff=diff,
                 flat=diff.reshape(-1),
             )
-            self._workspaces[dtype] = ws
+            self._workspaces[dtype, B] = ws
         return ws
+
+    def outputs(self) -> np.ndarray:
+        """The network's outputs (B, K) from the last forward pass."""
+        return self.workspace(self.dtype).A[-1].copy()
 
     def loss(self, counter=None) -> float:
         """The MSE loss at the current theta."""

@@ -114,3 +114,93 @@ def write_json(rows: list[Row], meta: dict, path: str) -> None:
     """{"metadata": {...}, "rows": [...]}."""
     records = json.loads(frame(rows).to_json(orient="records", double_precision=15))
     atomic_write(path, json.dumps({"metadata": meta, "rows": records}, indent=2) + "\n")
+
+
+def train_table(result) -> Table:
+    """Final losses and accuracies, wall time, and the gradients' counts over the whole run."""
+    t = Table(show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("", justify="right")
+    last = result.history[-1]
+    pct = lambda a: "-" if a is None else f"{100 * a:.1f}%"
+    for name, value in [
+        ("epochs run", f"{len(result.history):,}"), ("optimizer steps", f"{result.steps:,}"),
+        ("train loss", f"{last.train_loss:.4g}"), ("test loss", f"{last.test_loss:.4g}"),
+        ("train accuracy", pct(last.train_accuracy)), ("test accuracy", pct(last.test_accuracy)),
+        ("wall time", seconds(result.wall_s)), ("time in gradients", seconds(result.gradient_s)),
+        ("forward passes", f"{result.counts.forward_passes:,}"),
+        ("backward passes", f"{result.counts.backward_passes:,}"),
+        ("matmuls", f"{result.counts.matmuls:,}"), ("adds", f"{result.counts.adds:,}"),
+        ("multiplies", f"{result.counts.multiplies:,}"), ("FLOPs", f"{result.counts.flops:,}"),
+    ]:
+        t.add_row(name, value)
+    return t
+
+
+def write_history(result, meta: dict, csv: str | None, json_path: str | None) -> None:
+    """The per-epoch curve as CSV (totals and metadata beside it) and everything as JSON."""
+    import pandas as pd
+
+    curve = pd.DataFrame([vars(e) for e in result.history])
+    doc = {"metadata": meta, "spec": result.spec.as_dict(), "totals": result.totals()}
+    if csv:
+        atomic_write(csv, curve.to_csv(index=False))
+        if csv != STDOUT:
+            atomic_write(f"{csv}.meta.json", json.dumps(doc, indent=2) + "\n")
+    if json_path:
+        doc["history"] = json.loads(curve.to_json(orient="records", double_precision=15))
+        atomic_write(json_path, json.dumps(doc, indent=2) + "\n")
+
+
+def reproduce_report(console, doc: dict) -> None:
+    """The three blocks of `gradbench reproduce`, then seed 004's count."""
+    s, t, m, s4 = doc["seed_accounting"], doc["true_accounting"], doc["measured"], doc["seed_004"]
+    L, N = doc["spec"]["layers"], t["n_params"]
+    E = s["numeric_evaluations"] // s["evaluations_per_epoch_numeric"]
+
+    console.rule("1. The seed's accounting: per weight tensor")
+    console.print(
+        f"{s['tensors']} tensors ({L} W, {L} b) x 2 evaluations = {s['evaluations_per_epoch_numeric']} "
+        f"evaluations per epoch; x {E:,} epochs = [bold]{s['numeric_evaluations']:,}[/] evaluations, "
+        f"against 2 per epoch = [bold]{s['backprop_evaluations']:,}[/] for backprop.\n"
+        f"Matmuls: {s['numeric_evaluations']:,} evaluations x {L} matmuls = "
+        f"[bold]{s['numeric_matmuls']:,}[/]. The seed writes {s['seed_written_numeric_matmuls']:,}: its "
+        f"figure counts each evaluation twice (it multiplies the {s['numeric_evaluations']:,} evaluations "
+        f"by the {2 * L} matmuls of a tensor's 2 evaluations).", highlight=False)
+
+    console.rule("2. The true accounting: per scalar parameter")
+    t2 = Table(show_edge=False)
+    for col in ("method", "passes per gradient", f"passes over {E:,} epochs", "matmuls"):
+        t2.add_column(col, justify="left" if col == "method" else "right")
+    per = {"forward": f"N+1 = {N + 1:,}", "central": f"2N = {2 * N:,}", "backprop": "1 fwd + 1 bwd"}
+    for method in ("forward", "central", "backprop"):
+        r = t[method]
+        t2.add_row(NAMES[method], per[method], f"{r['passes']:,}", f"{r['matmuls']:,}")
+    console.print(f"N = {N:,} parameters: a numerical gradient perturbs each one, not each tensor.")
+    console.print(t2)
+
+    console.rule(f"3. Measured: {m['epochs']:,} full-batch epochs, one SGD step each, on {m['samples']} "
+                 "fixed samples")
+    t3 = Table(show_edge=False)
+    check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
+    for col in ("method", "passes (counted)", "matmuls (counted)", check, "time in gradients", "final loss"):
+        t3.add_column(col, justify="left" if col == "method" else "right")
+    for method in ("forward", "backprop"):
+        r, p = m[method], doc["measured_predicted"][method]
+        same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
+        t3.add_row(NAMES[method], f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
+                   seconds(r["gradient_s"]), f"{r['final_train_loss']:.6g}")
+    console.print(t3)
+    console.print(f"Forward differences took [bold]{ratio(m['time_ratio'])}[/] the time of backprop for the "
+                  f"same training (the losses agree because the gradients do).", highlight=False)
+
+    console.rule("Seed 004: N(N+1) multiplications per numerical-gradient step")
+    n = s4["small_n_params"]
+    console.print(
+        f"Counted on a bias-free network at batch 1 (N = {n}): one forward pass does "
+        f"{s4['small_forward_multiplications']:,} multiplications (= N), one forward-difference step "
+        f"{s4['small_step_multiplications']:,} (N(N+1) = {s4['small_predicted']:,}: "
+        f"{'holds' if s4['holds'] else 'DOES NOT HOLD'}); backprop's step {s4['backprop_step_multiplications']:,}.\n"
+        f"At N = {s4['target_n_params']:,}: N(N+1) = [bold]{s4['target_step_multiplications']:,}[/] "
+        f"multiplications per step, about 10^{len(str(s4['target_step_multiplications'])) - 1}.",
+        highlight=False)

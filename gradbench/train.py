@@ -1,0 +1,122 @@
+"""Training: mini-batch gradient descent with any gradient method and any optimizer, counting every
+operation the gradients perform. The per-epoch losses are evaluated outside the counters, so the
+totals are the cost of the gradients alone (what the seeds count)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from .data import Dataset
+from .methods import METHODS, Options
+from .mlp import MLP
+from .ops import Counter
+from .optim import OPTIMIZERS, Hyper
+from .passes import forward
+from .spec import GradbenchError, Spec
+
+
+@dataclass(frozen=True)
+class Epoch:
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    elapsed_s: float
+
+
+@dataclass
+class TrainResult:
+    spec: Spec
+    history: list[Epoch] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    steps: int = 0
+    wall_s: float = 0.0
+    gradient_s: float = 0.0
+    diverged_at: int | None = None
+
+    def totals(self) -> dict:
+        last = self.history[-1] if self.history else None
+        return {
+            "epochs": len(self.history), "steps": self.steps, "wall_s": self.wall_s,
+            "gradient_s": self.gradient_s, "diverged_at": self.diverged_at,
+            **(asdict(last) if last else {}), **self.counts.as_dict(),
+        }
+
+
+def evaluate(model: MLP, X: np.ndarray, Y: np.ndarray, classification: bool):
+    """(MSE loss, accuracy or None) on a whole set; uncounted."""
+    model.set_data(X, Y)
+    loss = float(forward(model, model.W, model.b, Counter()))
+    if not classification:
+        return loss, None
+    return loss, float(np.mean((model.outputs() > 0.5) == (Y > 0.5)))
+
+
+def model_for(spec: Spec, data: Dataset, batch: int) -> MLP:
+    """The spec's MLP with the data set's input and output widths."""
+    return MLP.build(replace(spec, inputs=data.inputs, outputs=data.outputs, batch=batch))
+
+
+def batches(n: int, batch: int, rng: np.random.Generator):
+    order = rng.permutation(n) if batch < n else np.arange(n)
+    return [order[i : i + batch] for i in range(0, n, batch)]
+
+
+def predict_seconds(model: MLP, data: Dataset, method: str, opts: Options, batch: int, epochs: int) -> float:
+    """Wall time of the run's gradients, predicted from one timed gradient at the training batch size."""
+    n = len(data.X_train)
+    model.set_data(data.X_train[:batch], data.Y_train[:batch])
+    METHODS[method](model, opts)  # warm-up
+    t = time.perf_counter()
+    METHODS[method](model, opts)
+    return (time.perf_counter() - t) * math.ceil(n / batch) * epochs
+
+
+def train(
+    spec: Spec,
+    data: Dataset,
+    method: str,
+    optimizer: str,
+    hp: Hyper,
+    epochs: int,
+    batch: int,
+    eps: float | None = None,
+    on_epoch: Callable[[Epoch], None] | None = None,
+) -> TrainResult:
+    """Train from the spec's seeded initial parameters; stops early when the loss is not finite."""
+    if method not in METHODS:
+        raise GradbenchError(f"unknown gradient method {method!r}: choose from {', '.join(METHODS)}")
+    if optimizer not in OPTIMIZERS:
+        raise GradbenchError(f"unknown optimizer {optimizer!r}: choose from {', '.join(OPTIMIZERS)}")
+    n = len(data.X_train)
+    batch = min(batch, n)
+    model, gradient, step = model_for(spec, data, batch), METHODS[method], OPTIMIZERS[optimizer]
+    opts, state, rng = Options(eps=eps), {}, np.random.default_rng(spec.seed)
+    result = TrainResult(model.spec)
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        for idx in batches(n, batch, rng):
+            model.set_data(data.X_train[idx], data.Y_train[idx])
+            t = time.perf_counter()
+            g, c = gradient(model, opts)
+            result.gradient_s += time.perf_counter() - t
+            result.counts += c
+            step(model.theta, g, state, hp)
+            result.steps += 1
+        train_loss, train_acc = evaluate(model, data.X_train, data.Y_train, data.classification)
+        test_loss, test_acc = evaluate(model, data.X_test, data.Y_test, data.classification)
+        record = Epoch(epoch, train_loss, test_loss, train_acc, test_acc, time.perf_counter() - start)
+        result.history.append(record)
+        if on_epoch:
+            on_epoch(record)
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+            result.diverged_at = epoch
+            break
+    result.wall_s = time.perf_counter() - start
+    return result
