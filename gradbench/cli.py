@@ -315,6 +315,108 @@ def reproduce(
         atomic_write(json, json_module.dumps(doc, indent=2) + "\n")
 
 
+@app.command()
+def sweep(
+    layers: Annotated[str, typer.Option(help="Layer counts: a list (1,2,3) or a range (1..4).")] = "3",
+    hidden: Annotated[str, typer.Option(help="Hidden widths: list or range; 4..256x2 doubles.")] = "4..256x2",
+    batch: Annotated[str, typer.Option(help="Batch sizes: list or range.")] = "1,32",
+    activation: Act = Activation.sigmoid,
+    dtype: Dtype = DType.float64,
+    seed: Seed = 0,
+    methods: Annotated[str, typer.Option(help="Comma list of methods.")] = ALL_METHODS,
+    eps: Annotated[float | None, typer.Option(help="Absolute finite-difference step.",
+                                              show_default=False)] = None,
+    budget: Annotated[float, typer.Option(
+        help="Seconds of timing per method and point; longer runs are sampled and extrapolated.")] = 0.4,
+    threads: Threads = 1,
+    out: Annotated[str, typer.Option(help="CSV to write; its metadata goes to OUT.meta.json.")] = "results/sweep.csv",
+    resume: Annotated[bool, typer.Option(help="Skip the points already in OUT and append the rest.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace an existing OUT.")] = False,
+) -> None:
+    """Measure every method over a grid of sizes; each finished point is on disk before the next."""
+    from pathlib import Path
+
+    from .files import check_writable
+    from .methods import METHODS
+    from .sweep import grid, parse_list
+
+    chosen = method_list(methods, METHODS)
+    positive_finite("--eps", eps)
+    positive_finite("--budget", budget)
+    specs = grid(parse_list(layers, "--layers"), parse_list(hidden, "--hidden"), parse_list(batch, "--batch"),
+                 activation.value, dtype.value, seed)
+    path = Path(out)
+    check_writable(path)
+    if path.exists() and not (resume or force):
+        raise GradbenchError(f"{path} exists: pass --resume to continue it or --force to replace it")
+    for spec in specs:
+        spec.check_fits()
+
+    import json as json_module
+
+    from threadpoolctl import threadpool_limits
+
+    from .files import atomic_write
+    from .report import NAMES, sweep_table
+    from .results import metadata
+    from .sweep import done_keys, run_sweep
+
+    if resume and path.exists():
+        done_keys(path, activation.value, dtype.value, seed)  # refuse a foreign file before any work
+    err = stderr_console()
+    with threadpool_limits(limits=threads, user_api="blas"):
+        meta = metadata(seed, threads)
+        meta["grid"] = {"layers": layers, "hidden": hidden, "batch": batch, "methods": chosen,
+                        "budget_s": budget}
+        atomic_write(f"{path}.meta.json", json_module.dumps(meta, indent=2) + "\n")
+        with progress_bar(err) as bar:
+            task = bar.add_task("sweep", total=len(specs), info="")
+
+            def on_point(spec, method):
+                bar.update(task, info=f"L={spec.layers} H={spec.hidden} B={spec.batch} N={spec.n_params:,}: "
+                                      f"{NAMES.get(method, method)}")
+
+            rows, skipped = run_sweep(path, specs, chosen, budget, eps, resume, on_point,
+                                      on_done=lambda spec, rows: bar.advance(task))
+    console = stdout_console()
+    if rows:
+        console.print(sweep_table(rows))
+    console.print(f"{len(rows)} rows written to {path} ({skipped} points already there); metadata in "
+                  f"{path}.meta.json", highlight=False)
+
+
+@app.command()
+def plot(
+    csv: Annotated[str, typer.Argument(help="A sweep CSV.")] = "results/sweep.csv",
+    out: Annotated[str | None, typer.Option(help="PNG to write (an SVG beside it) [default: CSV with .png].",
+                                            show_default=False)] = None,
+    show_counts: Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")] = False,
+) -> None:
+    """Plot a sweep: cost per gradient against N (log-log, fitted slopes) and the ratio to backprop."""
+    from pathlib import Path
+
+    from .files import check_writable
+
+    png = Path(out) if out else Path(csv).with_suffix(".png")
+    if png.suffix.lower() != ".png":
+        raise GradbenchError(f"--out must end in .png (an .svg is written beside it), got {png}")
+    check_writable(png)
+    check_writable(png.with_suffix(".svg"))
+
+    from .plot import plot_sweep
+    from .report import NAMES
+
+    summary = plot_sweep(Path(csv), png, show_counts)
+    console = stdout_console()
+    console.print(f"wrote {png} and {png.with_suffix('.svg')}", highlight=False)
+    for key, slope in summary["slopes"].items():
+        method, rest = key.split(" ", 1)
+        cross = summary["crossings"].get(key, {})
+        where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
+        console.print(f"{NAMES.get(method, method)} ({rest}): log-log slope {slope:.2f}"
+                      + (f"; ratio to backprop reaches {where}" if where else ""), highlight=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
     try:

@@ -204,3 +204,20 @@ def reproduce_report(console, doc: dict) -> None:
         f"At N = {s4['target_n_params']:,}: N(N+1) = [bold]{s4['target_step_multiplications']:,}[/] "
         f"multiplications per step, about 10^{len(str(s4['target_step_multiplications'])) - 1}.",
         highlight=False)
+
+
+def sweep_table(rows: list[Row]) -> Table:
+    """One line per grid point: N, backprop's time, and every other method's time ratio to it."""
+    methods = list(dict.fromkeys(r.method for r in rows if r.method != "backprop"))
+    t = Table(title="time per gradient relative to backprop (~ estimated)", title_justify="left")
+    for col in ("L", "H", "B", "N", "backprop", *(SHORT.get(m, m) for m in methods)):
+        t.add_column(col, justify="right", no_wrap=True)
+    points: dict[tuple, dict[str, Row]] = {}
+    for r in rows:
+        points.setdefault((r.layers, r.hidden, r.batch, r.n_params), {})[r.method] = r
+    for (L, H, B, N), by_method in points.items():
+        bp = by_method.get("backprop")
+        cells = [("~" if r.estimated else "") + ratio(r.time_ratio) if (r := by_method.get(m)) else "-"
+                 for m in methods]
+        t.add_row(str(L), str(H), str(B), f"{N:,}", seconds(bp.time_s) if bp else "-", *cells)
+    return t

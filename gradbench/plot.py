@@ -1,0 +1,162 @@
+"""The sweep as a picture: time (or FLOPs) per gradient against N on log-log axes with fitted slopes,
+and the time ratio to backprop against N beside the ratio the pass counts predict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .report import NAMES
+from .spec import GradbenchError
+from .sweep import COLUMNS
+
+COLORS = {"forward": "C0", "central": "C1", "complex": "C2", "forward-mode": "C3", "backprop": "k",
+          "forward-batched": "C4", "central-batched": "C5", "torch": "C7"}
+MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
+OTHER_MARKERS = ["s", "^", "D", "v"]
+
+
+def read_sweep(path: Path):
+    import pandas as pd
+
+    if not path.is_file():
+        raise GradbenchError(f"cannot read {path}: no such file")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        raise GradbenchError(f"{path} is not a sweep CSV (it cannot be parsed)") from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise GradbenchError(f"{path} is not a sweep CSV: missing columns {', '.join(missing[:4])}"
+                             + ("..." if len(missing) > 4 else ""))
+    if frame.empty:
+        raise GradbenchError(f"{path} has no rows to plot")
+    return frame
+
+
+def fit_slope(n: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of log y against log N on the larger half of the points (by N)."""
+    order = np.argsort(n)
+    n, y = n[order], y[order]
+    half = slice(len(n) // 2, None) if len(n) >= 4 else slice(None)
+    if len(n[half]) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(n[half]), np.log(y[half]), 1)[0])
+
+
+def crossings(n: np.ndarray, ratio: np.ndarray, levels=(10, 100, 1000)) -> dict[int, float]:
+    """The N at which a measured ratio first reaches each level, interpolated in log-log."""
+    order = np.argsort(n)
+    n, ratio = n[order], ratio[order]
+    out = {}
+    for level in levels:
+        above = np.nonzero(ratio >= level)[0]
+        if len(above) == 0:
+            continue
+        i = above[0]
+        if i == 0:
+            out[level] = float(n[0])
+            continue
+        t = (np.log(level) - np.log(ratio[i - 1])) / (np.log(ratio[i]) - np.log(ratio[i - 1]))
+        out[level] = float(np.exp(np.log(n[i - 1]) + t * (np.log(n[i]) - np.log(n[i - 1]))))
+    return out
+
+
+def series(frame):
+    """(method, batch, layers) -> rows sorted by N."""
+    for (method, batch, layers), part in frame.groupby(["method", "batch", "layers"], sort=False):
+        yield method, int(batch), int(layers), part.sort_values("n_params")
+
+
+def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
+    """Write out (PNG) and its SVG twin; returns the fitted slopes and crossings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullFormatter
+
+    frame = read_sweep(csv)
+    meta_path = Path(f"{csv}.meta.json")
+    machine = "unknown machine"
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        threads = meta.get("blas_threads", "?")
+        machine = (f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS "
+                   f"thread{'' if threads == 1 else 's'}")
+    y_col, y_label = ("flops", "FLOPs per gradient") if show_counts else ("time_s", "time per gradient (s)")
+    batches = sorted(frame["batch"].unique())
+    marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
+    layer_values = sorted(frame["layers"].unique())
+    style = {L: ls for L, ls in zip(layer_values, ["-", "--", ":", "-."] * 4)}
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
+    summary: dict = {"slopes": {}, "crossings": {}}
+    for method, batch, layers, part in series(frame):
+        n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
+        est = part["estimated"].astype(str).str.lower().eq("true").to_numpy() & (not show_counts)
+        slope = fit_slope(n, y)
+        label_key = f"{method} B={batch}" + (f" L={layers}" if len(layer_values) > 1 else "")
+        summary["slopes"][label_key] = slope
+        color = COLORS.get(method, "C9")
+        name = f"{NAMES.get(method, method)}, B={batch}" + (f", L={layers}" if len(layer_values) > 1 else "")
+        left.plot(n, y, style[layers], color=color, lw=1.2, label=f"{name}: slope {slope:.2f}")
+        left.scatter(n[~est], y[~est], marker=marker[batch], color=color, s=28, zorder=3)
+        left.scatter(n[est], y[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28, zorder=3)
+        if method == "backprop":
+            continue
+        r_col = "predicted_ratio" if show_counts else "time_ratio"
+        ratio = part[r_col].to_numpy(float)
+        summary["crossings"][label_key] = crossings(n, ratio)
+        right.plot(n, ratio, style[layers], color=color, lw=1.2)
+        right.scatter(n[~est], ratio[~est], marker=marker[batch], color=color, s=28, zorder=3)
+        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28,
+                      zorder=3)
+        if batch == batches[0] and layers == layer_values[0]:
+            passes = (part["forward_passes"] + part["backward_passes"]).to_numpy(float)
+            right.plot(n, passes / 2, color=color, lw=3, alpha=0.25)  # backprop does 2 passes
+
+    for level in (10, 100, 1000):
+        right.axhline(level, color="grey", lw=0.6, ls=":")
+        right.annotate(f"{level}x", (1, level), xycoords=("axes fraction", "data"), xytext=(-4, 2),
+                       textcoords="offset points", ha="right", va="bottom", color="grey", fontsize=8)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # 2x10^1, 3x10^1, ... collide on narrow decades
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("N, parameters")
+        ax.grid(True, which="major", alpha=0.3)
+    left.set_ylabel(y_label)
+    left.set_title("cost of one gradient (slopes fitted on the larger half of N)", fontsize=11)
+    left.legend(fontsize=7.5, loc="upper left")
+    right.set_ylabel("FLOPs / backprop's FLOPs" if show_counts else "time / backprop's time")
+    right.set_title("ratio to backprop: measured (points) and passes/2 predicted (thick)", fontsize=11)
+    handles = [Line2D([], [], color="grey", marker=marker[b], ls="", label=f"B = {b}") for b in batches]
+    handles += [Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="",
+                       label="estimated (sampled)"),
+                Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2")]
+    right.legend(handles=handles, fontsize=8, loc="upper left")
+    fig.suptitle(f"gradbench sweep: {'FLOPs' if show_counts else 'time'} per gradient against N, on {machine}",
+                 fontsize=12)
+    _save(fig, out)
+    plt.close(fig)
+    return summary
+
+
+def _save(fig, out: Path) -> None:
+    """PNG and SVG written to temporaries and renamed, so a failure leaves the old files whole."""
+    import os
+    import tempfile
+
+    for path, fmt in ((out, "png"), (out.with_suffix(".svg"), "svg")):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, format=fmt, dpi=110)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
