@@ -22,16 +22,20 @@ def _loss(spec: Spec, fa: int = 1, fmu: int = 1) -> Counter:
     return Counter(adds=2, multiplies=2, flops=fa * (n + n - 1) + fmu * (n + 1))
 
 
-def forward_pass(spec: Spec, complex_: bool = False) -> Counter:
-    """One forward pass and its loss: L matmuls, L bias adds, L-1 activations."""
-    fm, fa, fmu = (MATMUL_COMPLEX, ADD_COMPLEX, MUL_COMPLEX) if complex_ else (1, 1, 1)
+def layers_pass(spec: Spec, complex_: bool = False) -> Counter:
+    """Through the layers, no loss: L matmuls, L bias adds, L-1 activations."""
+    fm, fa = (MATMUL_COMPLEX, ADD_COMPLEX) if complex_ else (1, 1)
     B, L, layers = spec.batch, spec.layers, _layers(spec)
     mm = fm * sum(2 * B * i * o for i, o in layers)
     bias = fa * sum(B * o for _, o in layers) if spec.bias else 0
     act = sum(B * o for _, o in layers[:-1])
-    c = Counter(forward_passes=1, matmuls=L, adds=L if spec.bias else 0, funcs=L - 1,
-                matmul_flops=mm, flops=mm + bias + act)
-    return c + _loss(spec, fa, fmu)
+    return Counter(matmuls=L, adds=L if spec.bias else 0, funcs=L - 1, matmul_flops=mm, flops=mm + bias + act)
+
+
+def forward_pass(spec: Spec, complex_: bool = False) -> Counter:
+    """One forward pass and its loss."""
+    fa, fmu = (ADD_COMPLEX, MUL_COMPLEX) if complex_ else (1, 1)
+    return layers_pass(spec, complex_) + _loss(spec, fa, fmu) + Counter(forward_passes=1)
 
 
 def backward_pass(spec: Spec) -> Counter:
@@ -59,8 +63,46 @@ def tangent_pass(spec: Spec) -> Counter:
     return c + _loss(spec)
 
 
-def predict(method: str, spec: Spec, n: int | None = None) -> Counter:
-    """The counts `method` performs for the gradient of `spec` (or `n` of its entries)."""
+def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
+    """p perturbations of layer l stacked: scale and scatter the column, then layers l+1.. and the loss."""
+    B, L, w, K = spec.batch, spec.layers, spec.widths, spec.outputs
+    c = Counter(forward_passes=p, multiplies=1 + 2, adds=1 + 2, flops=2 * p * B)  # scale, scatter; loss
+    c.flops += 2 * p * B * K + (p * B * K - p) + p  # residual, square, per-perturbation sum, 1/n
+    if l < L - 1:
+        c.funcs += 1
+        c.flops += p * B * w[l + 1]
+    for m in range(l + 1, L):
+        mm = 2 * p * B * w[m] * w[m + 1]
+        c.matmuls += 1
+        c.matmul_flops += mm
+        c.flops += mm
+        if spec.bias:
+            c.adds += 1
+            c.flops += p * B * w[m + 1]
+        if m < L - 1:
+            c.funcs += 1
+            c.flops += p * B * w[m + 1]
+    return c
+
+
+def batched(spec: Spec, memory: int, central: bool) -> Counter:
+    """The batched finite differences: the shared prefix once (a whole forward pass with its loss for the
+    forward difference), then each layer's perturbations in chunks, twice (+h, -h) for the central."""
+    from .batched import chunk_size
+
+    chunk, total = chunk_size(spec, memory), layers_pass(spec) if central else forward_pass(spec)
+    for l, (i, o) in enumerate(_layers(spec)):
+        P = i * o + (o if spec.bias else 0)
+        for start in range(0, P, chunk):
+            total = total + _suffix_chunk(spec, l, min(chunk, P - start)) * (2 if central else 1)
+    return total
+
+
+def predict(method: str, spec: Spec, n: int | None = None, memory: int = 2**30) -> Counter:
+    """The counts `method` performs for the gradient of `spec` (or `n` of its entries; the batched
+    methods' chunking depends on `memory`, their buffer budget in bytes)."""
+    if method in ("forward-batched", "central-batched"):
+        return batched(spec, memory, central=method == "central-batched")
     N = spec.n_params if n is None else n
     if method == "forward":
         return forward_pass(spec) * (N + 1)

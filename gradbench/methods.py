@@ -14,6 +14,7 @@ import numpy as np
 
 from . import numeric
 from .ops import Counter
+from .batched import perturbed_losses
 from .passes import backward, forward, jvp
 from .spec import GradbenchError
 
@@ -84,6 +85,31 @@ def forward_mode(model, opts: Options) -> tuple[np.ndarray, Counter]:
     return g, c
 
 
+def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The step a finite difference really takes after rounding: fl(theta + h) - theta."""
+    return (theta + h) - theta
+
+
+def forward_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
+    """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
+    c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
+    theta = model.theta[idx]
+    up = _taken(theta, steps(model, opts, 1 / 2)[idx])
+    L0, (L_up,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
+    g[idx] = (L_up - L0) / up
+    return g, c
+
+
+def central_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
+    """The central difference, batched: 2N losses, the shared prefix computed once."""
+    c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
+    theta, h = model.theta[idx], steps(model, opts, 1 / 3)[idx]
+    up, down = _taken(theta, h), -_taken(theta, -h)
+    _, (L_up, L_down) = perturbed_losses(model, idx, [up, -down], c, opts.memory, base_loss=False)
+    g[idx] = (L_up - L_down) / (up + down)
+    return g, c
+
+
 def backprop(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """One forward pass keeping activations, one backward pass: the whole gradient."""
     c, g = Counter(), np.empty(model.n_params, model.dtype)
@@ -100,10 +126,12 @@ METHODS: dict[str, Method] = {
     "complex": complex_step,
     "forward-mode": forward_mode,
     "backprop": backprop,
+    "forward-batched": forward_batched,
+    "central-batched": central_batched,
 }
 
 # Methods that compute the gradient entry by entry, so a random subset can be timed and extrapolated.
-SAMPLEABLE = {"forward", "central", "complex", "forward-mode"}
+SAMPLEABLE = {"forward", "central", "complex", "forward-mode", "forward-batched", "central-batched"}
 
 
 def gradient(model, method: str = "backprop", **options) -> tuple[np.ndarray, Counter]:

@@ -103,6 +103,13 @@ def dot(c: Counter, a: np.ndarray, b: np.ndarray):
     return r
 
 
+def scatter_add(c: Counter, Z: np.ndarray, k: np.ndarray, vals: np.ndarray) -> None:
+    """Z[p, :, k[p]] += vals[p] for every p: one column of each stacked (P, B, n) slice, counted as an add."""
+    Z[np.arange(len(k)), :, k] += vals
+    c.adds += 1
+    c.flops += vals.size * (ADD_COMPLEX if Z.dtype.kind == "c" else 1)
+
+
 def func(c: Counter, f, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """An elementwise function f(z, out) such as an activation or its derivative."""
     c.funcs += 1

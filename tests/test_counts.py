@@ -58,3 +58,20 @@ def test_backprop_flop_ratio_large_layers_tends_to_eleven_quarters():
     spec = Spec(layers=4, hidden=512, batch=256)
     f, b = forward_pass(spec), backward_pass(spec)
     assert (f.matmul_flops + b.matmul_flops) / f.matmul_flops == 11 / 4
+
+
+@given(spec=specs, memory=st.sampled_from([1, 2_000, 2**30]))
+def test_batched_counts_equal_the_model_for_any_chunking(spec, memory):
+    model = MLP.build(spec)
+    for method in ("forward-batched", "central-batched"):
+        _, counted = model.gradient(method, memory=memory)
+        assert counted == predict(method, spec, memory=memory), method
+
+
+def test_batched_does_the_same_loss_evaluations_with_fewer_matmuls():
+    spec = Spec(layers=3, hidden=10)
+    model = MLP.build(spec)
+    loop, batched = model.gradient("forward")[1], model.gradient("forward-batched")[1]
+    assert batched.forward_passes == loop.forward_passes == 331
+    assert batched.matmuls < loop.matmuls / 100
+    assert batched.matmul_flops < loop.matmul_flops / 2  # the unperturbed prefix is shared

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient, relative_error
+from gradbench.methods import SAMPLEABLE
 
 # The issue's agreement bounds with backprop, float64, smooth activations.
 RTOL = {"central": 1e-8, "complex": 1e-13, "forward-mode": 1e-13, "forward": 1e-5}
@@ -89,14 +90,16 @@ def test_float32_gradients_agree_to_single_precision():
     assert relative_error(model.gradient("complex")[0], reference) < 1e-5
 
 
-def test_sampled_indices_compute_only_those_entries():
-    model = MLP.build(Spec(layers=2, hidden=6))
-    full, _ = model.gradient("central")
-    idx = np.array([0, 5, 17, model.n_params - 1])
-    part, counts = model.gradient("central", indices=idx)
-    assert np.array_equal(part[idx], full[idx])
+@pytest.mark.parametrize("method", sorted(SAMPLEABLE))
+def test_sampled_indices_compute_only_those_entries(method):
+    model = MLP.build(Spec(layers=2, hidden=6, batch=3))
+    full, _ = model.gradient(method)
+    idx = np.array([0, 5, 17, 40, model.n_params - 1])
+    part, counts = model.gradient(method, indices=idx)
+    assert relative_error(part[idx], full[idx]) < 1e-9
     assert np.isnan(np.delete(part, idx)).all()
-    assert counts.forward_passes == 2 * len(idx)
+    evaluations = {"central": 2, "central-batched": 2}.get(method, 1) * len(idx)
+    assert counts.forward_passes == evaluations + (method in ("forward", "forward-batched"))
 
 
 def test_user_step_is_used_absolutely():
@@ -111,3 +114,39 @@ def test_user_step_is_used_absolutely():
 def test_unknown_method_is_refused():
     with pytest.raises(GradbenchError, match="unknown method"):
         gradient(MLP.build(Spec(layers=1, hidden=2)), "symbolic")
+
+
+def loop_losses(model, idx, delta):
+    """L(theta + delta_i e_i) the plain way: perturb in place, evaluate, restore."""
+    out = []
+    for i, d in zip(idx, delta):
+        t = model.theta[i]
+        model.theta[i] = t + d
+        out.append(model.loss())
+        model.theta[i] = t
+    return np.array(out)
+
+
+@given(spec=specs, memory=st.sampled_from([1, 5_000, 2**30]))
+def test_batched_evaluates_the_same_perturbed_losses_as_the_loop(spec, memory):
+    from gradbench.batched import perturbed_losses
+    from gradbench.ops import Counter
+
+    model = MLP.build(spec)
+    idx = np.arange(model.n_params)
+    theta = model.theta.copy()
+    delta = ((theta + 1e-3) - theta) * np.where(idx % 2, 1, -1)  # representable steps, both signs
+    L0, (batched,) = perturbed_losses(model, idx, [delta], Counter(), memory, base_loss=True)
+    assert np.allclose(batched, loop_losses(model, idx, delta), rtol=1e-12, atol=0)
+    assert L0 == pytest.approx(model.loss(), rel=1e-14)
+    assert np.array_equal(model.theta, theta)
+
+
+@given(spec=specs)
+def test_batched_gradients_agree_with_backprop(spec):
+    model = MLP.build(spec)
+    reference, _ = model.gradient("backprop")
+    assert relative_error(model.gradient("forward-batched")[0], reference) < RTOL["forward"]
+    assert relative_error(model.gradient("central-batched")[0], reference) < RTOL["central"]
+    # and with their loops, to finite-difference round-off
+    assert relative_error(model.gradient("forward-batched")[0], model.gradient("forward")[0]) < 1e-5
