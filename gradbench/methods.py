@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import numeric
-from .ops import Counter
 from .batched import perturbed_losses
+from .ops import Counter
 from .passes import backward, forward, jvp
 from .spec import GradbenchError
 
