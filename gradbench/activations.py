@@ -10,12 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 
+EXP_LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp() overflows just above these
+
+
 def sigmoid(z, out=None):
-    """1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2: no overflow for large |z|."""
-    out = np.multiply(z, 0.5, out)
-    np.tanh(out, out)
-    np.multiply(out, 0.5, out)
-    return np.add(out, 0.5, out)
+    """1 / (1 + exp(-z)), with -z clipped where exp would overflow (sigmoid there is 0 to round-off).
+
+    NumPy's exp is about twice as fast as its tanh, so this beats (1 + tanh(z/2)) / 2 on real arrays;
+    complex arrays (no ordering for the clip) use the tanh form, which never overflows.
+    """
+    if z.dtype.kind == "c":
+        out = np.multiply(z, 0.5, out)
+        np.tanh(out, out)
+        np.multiply(out, 0.5, out)
+        return np.add(out, 0.5, out)
+    out = np.negative(z, out)
+    np.minimum(out, EXP_LIMIT[z.dtype], out=out)
+    np.exp(out, out)
+    np.add(out, 1.0, out)
+    return np.reciprocal(out, out)
 
 
 def sigmoid_grad(a, out=None):

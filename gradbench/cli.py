@@ -39,6 +39,10 @@ class Activation(str, Enum):
     relu = "relu"
 
 
+class Peer(str, Enum):
+    torch = "torch"
+
+
 class DType(str, Enum):
     float64 = "float64"
     float32 = "float32"
@@ -106,6 +110,9 @@ def compare(
         "cbrt(eps)·max(1,|θ|) central].", show_default=False)] = None,
     budget: Budget = 10.0,
     threads: Threads = 1,
+    peer: Annotated[Peer | None, typer.Option(
+        help="Add an outside reference: torch.autograd on the same model (needs the [torch] extra).",
+        show_default=False)] = None,
     csv: CsvOut = None,
     json: JsonOut = None,
 ) -> None:
@@ -123,6 +130,10 @@ def compare(
     check_writable(csv)
     check_writable(json)
     spec.check_fits()
+    if peer:
+        from .peer_torch import import_torch
+
+        import_torch()
 
     from threadpoolctl import threadpool_limits
 
@@ -135,6 +146,7 @@ def compare(
         rows = measure_methods(
             spec, chosen, budget, eps,
             on_method=lambda m: status.update(f"timing {NAMES.get(m, m)}"),
+            peer=peer.value if peer else None, threads=threads,
         )
         meta = metadata(seed, threads)
     to_stdout = "-" in (csv, json)

@@ -50,12 +50,41 @@ def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.r
     return timing, result["g"], result["c"], "run", None
 
 
+def row(spec: Spec, name: str, timing: Timing, counts: dict, counts_from: str, error: float,
+        bp_time: float, predicted_ratio: float) -> Row:
+    return Row(
+        method=name, **{k: v for k, v in spec.as_dict().items() if k != "bias"},
+        n_params=spec.n_params, **counts, counts_from=counts_from,
+        time_s=timing.median, time_q1_s=timing.q1, time_q3_s=timing.q3,
+        time_min_s=timing.min, time_max_s=timing.max, rounds=timing.rounds,
+        estimated=timing.estimated, sampled=timing.sampled or spec.n_params,
+        time_ratio=timing.median / bp_time, predicted_ratio=predicted_ratio, rel_error=error,
+    )
+
+
+def torch_row(spec: Spec, model: MLP, budget_s: float, bp_grad: np.ndarray, bp_time: float, bp_counts,
+              threads: int | None) -> Row:
+    """The peer: torch.autograd on the same model, timed the same way, FLOPs by its own counter."""
+    from .peer_torch import torch_flops, torch_gradient_fn
+
+    fn = torch_gradient_fn(model, threads)
+    g = fn()
+    timing = measure(fn, budget_s)
+    _, flops = torch_flops(model)
+    counts = {"forward_passes": 1, "backward_passes": 1, "matmuls": None, "adds": None, "multiplies": None,
+              "funcs": None, "matmul_flops": flops, "flops": flops}
+    return row(spec, "torch", timing, counts, "torch.utils.flop_counter", relative_error(g, bp_grad),
+               bp_time, flops / bp_counts.matmul_flops)
+
+
 def measure_methods(
     spec: Spec,
     methods: list[str],
     budget_s: float = 10.0,
     eps: float | None = None,
     on_method: Callable[[str], None] | None = None,
+    peer: str | None = None,
+    threads: int | None = None,
 ) -> list[Row]:
     """One Row per method, backprop always included (it is the reference for errors and ratios)."""
     model = MLP.build(spec)
@@ -72,13 +101,10 @@ def measure_methods(
     for name in order if "backprop" in methods else order[1:]:
         timing, g, counts, counts_from, idx = measured[name]
         error = relative_error(g, bp_grad) if idx is None else relative_error(g[idx], bp_grad[idx])
-        rows.append(Row(
-            method=name, **{k: v for k, v in spec.as_dict().items() if k != "bias"},
-            n_params=spec.n_params, **counts.as_dict(), counts_from=counts_from,
-            time_s=timing.median, time_q1_s=timing.q1, time_q3_s=timing.q3,
-            time_min_s=timing.min, time_max_s=timing.max, rounds=timing.rounds,
-            estimated=timing.estimated, sampled=timing.sampled or spec.n_params,
-            time_ratio=timing.median / bp_time.median,
-            predicted_ratio=counts.flops / bp_counts.flops, rel_error=error,
-        ))
+        rows.append(row(spec, name, timing, counts.as_dict(), counts_from, error, bp_time.median,
+                        counts.flops / bp_counts.flops))
+    if peer == "torch":
+        if on_method:
+            on_method("torch")
+        rows.append(torch_row(spec, model, budget_s, bp_grad, bp_time.median, bp_counts, threads))
     return rows

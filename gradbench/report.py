@@ -37,7 +37,9 @@ def ratio(x: float) -> str:
     return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
 
 
-def compact(n: int) -> str:
+def compact(n: int | None) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):  # not counted (None, or NaN from a CSV)
+        return "-"
     return f"{n:,}" if n < 10**7 else f"{n:.3g}"
 
 

@@ -24,13 +24,14 @@ class Row:
     n_params: int
     forward_passes: int
     backward_passes: int
-    matmuls: int
-    adds: int
-    multiplies: int
-    funcs: int
+    matmuls: int | None  # None: not counted (the torch peer's counter sees only FLOPs)
+    adds: int | None
+    multiplies: int | None
+    funcs: int | None
     matmul_flops: int
     flops: int
-    counts_from: str  # "run": counted while it ran; "model": the cost model (the run was sampled)
+    counts_from: str  # "run": counted while it ran; "model": the cost model (the run was sampled);
+    # "torch.utils.flop_counter": the peer's own counter (matmul FLOPs only)
     time_s: float  # median seconds per full gradient
     time_q1_s: float
     time_q3_s: float
@@ -40,7 +41,7 @@ class Row:
     estimated: bool  # time extrapolated from a random sample of the perturbations
     sampled: int  # gradient entries timed (= n_params unless estimated)
     time_ratio: float  # time / backprop's time
-    predicted_ratio: float  # FLOPs / backprop's FLOPs
+    predicted_ratio: float  # FLOPs / backprop's FLOPs (matmul FLOPs for the torch peer)
     rel_error: float  # max|g - g_bp| / max(max|g|, max|g_bp|), over the entries computed
 
     def as_dict(self) -> dict:
