@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 EXP_LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp() overflows just above these
 
 

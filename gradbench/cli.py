@@ -429,6 +429,52 @@ def plot(
                       + (f"; ratio to backprop reaches {where}" if where else ""), highlight=False)
 
 
+@app.command()
+def bench(
+    threads: Threads = 1,
+    json: JsonOut = None,
+) -> None:
+    """Measure the performance targets as ratios within one run, each with its bound and verdict."""
+    from .files import check_writable
+
+    if threads < 1:
+        raise GradbenchError(f"--threads must be a positive integer, got {threads}")
+    check_writable(json)
+
+    from importlib.util import find_spec
+
+    from rich.table import Table
+    from threadpoolctl import threadpool_limits
+
+    from .bench import all_targets
+    from .results import metadata
+
+    has_torch = find_spec("torch") is not None
+    err = stderr_console()
+    with threadpool_limits(limits=threads, user_api="blas"), err.status("benchmarking") as status:
+        targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
+        meta = metadata(None, threads)
+    t = Table(title=f"gradbench targets on {meta['cpu']}, {threads} BLAS thread(s) (~ estimated)",
+              title_justify="left")
+    for col in ("target", "measured", "bound", "holds", "detail"):
+        t.add_column(col, justify="left" if col in ("target", "detail") else "right")
+    verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
+    for x in targets:
+        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
+        t.add_row(x.name, ("~" if x.estimated else "") + f"{x.measured:.3g}", bound, verdict[x.holds], x.detail)
+    console = stdout_console()
+    console.print(t)
+    if not has_torch:
+        console.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
+    if json:
+        import json as json_module
+
+        from .files import atomic_write
+
+        doc = {"metadata": meta, "targets": [x.as_dict() for x in targets]}
+        atomic_write(json, json_module.dumps(doc, indent=2) + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
     try:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
-MIN_ROUNDS, MAX_ROUNDS = 5, 31
+MIN_ROUNDS, MAX_ROUNDS = 5, 15
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,27 @@ def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = M
         if enabled:
             gc.enable()
     return summarize(per_call, loops)
+
+
+def interleaved(fns: dict[str, Callable[[], object]], rounds: int = 7, min_round_s: float = MIN_ROUND_S
+                ) -> dict[str, Timing]:
+    """Time several functions round-robin, so machine noise (another process, a frequency change)
+    falls on all of them alike; their ratio is then a fair comparison within one run."""
+    loops = {}
+    for name, fn in fns.items():
+        first = once(fn)  # warm-up and calibration
+        loops[name] = max(1, math.ceil(min_round_s / max(first, 1e-9)))
+    per_call: dict[str, list[float]] = {name: [] for name in fns}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for name, fn in fns.items():
+                t = time.perf_counter_ns()
+                for _ in range(loops[name]):
+                    fn()
+                per_call[name].append((time.perf_counter_ns() - t) * 1e-9 / loops[name])
+    finally:
+        if enabled:
+            gc.enable()
+    return {name: summarize(v, loops[name]) for name, v in per_call.items()}

@@ -1,0 +1,149 @@
+"""The performance targets, each measured as a ratio within one run and checked against its bound.
+
+Ratios, not absolute times: the machine is shared and noisy, and a ratio of two interleaved timings
+cancels most of that. Used by `gradbench bench`; the figures go in the README.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .compare import time_method
+from .methods import METHODS, Options
+from .mlp import MLP
+from .ops import Counter
+from .passes import forward
+from .spec import Spec
+from .timing import interleaved
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: float
+    bound: float | None  # None: reported, not bounded
+    kind: str  # "max": measured <= bound; "min": measured >= bound
+    detail: str
+    estimated: bool = False
+
+    @property
+    def holds(self) -> bool | None:
+        if self.bound is None:
+            return None
+        return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "holds": self.holds}
+
+
+def label(spec: Spec) -> str:
+    return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + (" float32" if spec.dtype == "float32" else "")
+
+
+LARGE = Spec(layers=4, hidden=512, batch=256)  # the size of the FLOP-bound and torch targets
+
+
+def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
+    """time(forward + backward) / time(forward) against 1.1x their matmul-FLOP ratio."""
+    model = MLP.build(spec)
+    fwd, bp = Counter(), Counter()
+    forward(model, model.W, model.b, fwd)
+    _, bp = METHODS["backprop"](model, Options())
+    flop_ratio = bp.matmul_flops / fwd.matmul_flops
+    t = interleaved({"forward": lambda: forward(model, model.W, model.b, Counter()),
+                     "backprop": lambda: METHODS["backprop"](model, Options())}, rounds=9)
+    r = t["backprop"].median / t["forward"].median
+    return Target(f"backprop / forward time, {label(spec)}", r, 1.1 * flop_ratio, "max",
+                  f"matmul FLOP ratio {flop_ratio:.4g}; forward {t['forward'].median * 1e3:.3g} ms, "
+                  f"backprop {t['backprop'].median * 1e3:.3g} ms")
+
+
+def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
+    """time(forward-difference gradient) / ((N+1) x time(one forward pass)), both timed interleaved."""
+    model = MLP.build(spec)
+    N, W, b = model.n_params, model.W, model.b
+
+    def passes():
+        c = Counter()
+        for _ in range(N + 1):
+            forward(model, W, b, c)
+
+    t = interleaved({"loop": lambda: METHODS["forward"](model, Options()), "passes": passes}, rounds=rounds)
+    r = t["loop"].median / t["passes"].median
+    return Target(f"forward difference / ((N+1) forward passes), {label(spec)}", r, 1.10, "max",
+                  f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs")
+
+
+def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Target]:
+    """time(forward difference, loop) / time(forward-batched), and backprop's lead over the batched."""
+    model = MLP.build(spec)
+    rng = np.random.default_rng(0)
+    loop, *_ = time_method(model, "forward", Options(), budget_s, rng)
+    fast, *_ = time_method(model, "forward-batched", Options(), budget_s, rng)
+    bp, *_ = time_method(model, "backprop", Options(), budget_s, rng)
+    est = loop.estimated or fast.estimated
+    return [
+        Target(f"loop / forward-batched time, {label(spec)}", loop.median / fast.median, bound, "min",
+               f"N = {model.n_params:,}; loop {loop.median:.3g} s{' (estimated)' if loop.estimated else ''}, "
+               f"batched {fast.median:.3g} s", est),
+        Target(f"forward-batched / backprop time, {label(spec)}", fast.median / bp.median, None, "max",
+               "the batched finite difference is still N+1 loss evaluations", fast.estimated),
+    ]
+
+
+def startup(argv: list[str], bound: float, runs: int) -> Target:
+    """Median wall time of a fresh `gradbench ...` process."""
+    import time
+
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gradbench", *argv], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return Target(f"wall time: gradbench {' '.join(argv)} (s)", statistics.median(times), bound, "max",
+                  f"median of {runs} runs; min {min(times):.3g} s")
+
+
+def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
+    """Our NumPy backprop's time / torch.autograd's, same model, same BLAS thread count."""
+    from .peer_torch import torch_gradient_fn
+
+    model = MLP.build(spec)
+    peer = torch_gradient_fn(model, threads)
+    t = interleaved({"ours": lambda: METHODS["backprop"](model, Options()), "torch": peer}, rounds=9)
+    return Target(f"backprop / torch.autograd time, {label(spec)}", t["ours"].median / t["torch"].median, bound,
+                  "max", f"ours {t['ours'].median * 1e3:.3g} ms, torch {t['torch'].median * 1e3:.3g} ms")
+
+
+def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None,
+                torch: bool = True) -> list[Target]:
+    steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
+        ("backprop near its FLOP bound", backprop_near_flop_bound),
+        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 15)),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 5)),
+        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
+        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
+        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),
+        ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
+    ]
+    if torch:
+        for dtype in ("float64", "float32"):
+            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
+            steps.append((f"vs torch, small {dtype}",
+                          lambda s=small, d=dtype: versus_torch(s, 0.5 if d == "float64" else None, threads)))
+            steps.append((f"vs torch, large {dtype}",
+                          lambda s=large, d=dtype: versus_torch(s, 1.0 if d == "float64" else None, threads)))
+    out: list[Target] = []
+    for name, step in steps:
+        if on_step:
+            on_step(name)
+        result = step()
+        out.extend(result if isinstance(result, list) else [result])
+    return out

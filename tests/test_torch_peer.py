@@ -1,0 +1,66 @@
+"""PyTorch as the outside reference: our backprop equals torch.autograd, and our matmul FLOPs equal
+torch.utils.flop_counter's, for many shapes and every activation."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradbench import MLP, Spec, relative_error
+from gradbench.costs import backward_pass, forward_pass
+
+torch = pytest.importorskip("torch", reason="torch is optional: pip install -e '.[torch]' (CI installs it)")
+
+from gradbench.peer_torch import torch_flops, torch_gradient_fn
+
+RTOL_TORCH = 1e-10
+
+specs = st.builds(
+    Spec,
+    layers=st.integers(1, 4),
+    hidden=st.integers(1, 12),
+    inputs=st.integers(1, 6),
+    outputs=st.integers(1, 5),
+    batch=st.integers(1, 6),
+    activation=st.sampled_from(["sigmoid", "tanh", "relu"]),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+
+
+@given(spec=specs)
+def test_backprop_equals_torch_autograd(spec):
+    model = MLP.build(spec)
+    ours, _ = model.gradient("backprop")
+    assert relative_error(ours, torch_gradient_fn(model)()) < RTOL_TORCH
+
+
+@given(spec=specs)
+def test_matmul_flops_equal_torch_flop_counter(spec):
+    model = MLP.build(spec)
+    torch_forward, torch_both = torch_flops(model)
+    _, counted = model.gradient("backprop")
+    assert forward_pass(spec).matmul_flops == torch_forward
+    assert counted.matmul_flops == torch_both
+    assert torch_both - torch_forward == backward_pass(spec).matmul_flops
+
+
+def test_float32_gradient_matches_torch_in_single_precision():
+    model = MLP.build(Spec(layers=3, hidden=16, batch=8, dtype="float32"))
+    ours, _ = model.gradient("backprop")
+    theirs = torch_gradient_fn(model)()
+    assert theirs.dtype == ours.dtype
+    assert relative_error(ours, theirs) < 1e-5
+
+
+def test_compare_adds_a_torch_row(capsys):
+    from gradbench.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["compare", "--methods", "backprop", "--peer", "torch", "--budget", "0.2", "--json", "-"])
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert e.value.code == 0
+    assert [r["method"] for r in rows] == ["backprop", "torch"]
+    assert rows[1]["rel_error"] < RTOL_TORCH
+    assert rows[1]["matmul_flops"] == rows[0]["matmul_flops"]
