@@ -16,7 +16,7 @@ from typer.exceptions import TyperException
 
 from .spec import GradbenchError
 
-ALL_METHODS = "forward,central,complex,forward-mode,backprop"
+ALL_METHODS = "forward,central,complex,forward-mode,backprop,forward-batched,central-batched"
 
 app = typer.Typer(
     add_completion=False,
@@ -60,6 +60,8 @@ Threads = Annotated[int, typer.Option(help="BLAS threads, pinned with threadpool
 Budget = Annotated[float, typer.Option(
     help="Seconds of timing per method; a method predicted to take longer is timed on a random "
     "sample of its perturbations and extrapolated (marked ~ estimated).")]
+Memory = Annotated[str, typer.Option(
+    help="Buffer budget of the batched finite differences: bytes, or with a unit (512MiB, 1GiB, 2G).")]
 CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV ('-' for stdout).")]
 JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and metadata as JSON ('-': stdout).")]
 
@@ -67,6 +69,21 @@ JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and meta
 def positive_finite(name: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
         raise GradbenchError(f"{name} must be a positive finite number, got {value}")
+
+
+UNITS = {"": 1, "k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30}
+
+
+def memory_bytes(text: str) -> int:
+    """'1GiB', '512M', '100000' -> bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", text)
+    suffix = m[2].lower() if m else ""
+    unit = UNITS.get(suffix, UNITS.get(suffix.removesuffix("b")))  # 1GB reads as 1G
+    if not m or unit is None or float(m[1]) * unit < 1:
+        raise GradbenchError(f"--memory must be a positive size such as 512MiB or 1GiB, got {text!r}")
+    return int(float(m[1]) * unit)
 
 
 def method_list(text: str, known) -> list[str]:
@@ -109,6 +126,7 @@ def compare(
         help="Absolute step for the finite differences [default: sqrt(eps)·max(1,|θ|) forward, "
         "cbrt(eps)·max(1,|θ|) central].", show_default=False)] = None,
     budget: Budget = 10.0,
+    memory: Memory = "1GiB",
     threads: Threads = 1,
     peer: Annotated[Peer | None, typer.Option(
         help="Add an outside reference: torch.autograd on the same model (needs the [torch] extra).",
@@ -125,6 +143,7 @@ def compare(
     chosen = method_list(methods, METHODS)
     positive_finite("--eps", eps)
     positive_finite("--budget", budget)
+    memory_limit = memory_bytes(memory)
     if threads < 1:
         raise GradbenchError(f"--threads must be a positive integer, got {threads}")
     check_writable(csv)
@@ -144,7 +163,7 @@ def compare(
     err = stderr_console()
     with threadpool_limits(limits=threads, user_api="blas"), err.status("measuring") as status:
         rows = measure_methods(
-            spec, chosen, budget, eps,
+            spec, chosen, budget, eps, memory=memory_limit,
             on_method=lambda m: status.update(f"timing {NAMES.get(m, m)}"),
             peer=peer.value if peer else None, threads=threads,
         )
@@ -340,6 +359,7 @@ def sweep(
                                               show_default=False)] = None,
     budget: Annotated[float, typer.Option(
         help="Seconds of timing per method and point; longer runs are sampled and extrapolated.")] = 0.4,
+    memory: Memory = "1GiB",
     threads: Threads = 1,
     out: Annotated[str, typer.Option(help="CSV to write; its metadata goes to OUT.meta.json.")] = "results/sweep.csv",
     resume: Annotated[bool, typer.Option(help="Skip the points already in OUT and append the rest.")] = False,
@@ -355,6 +375,7 @@ def sweep(
     chosen = method_list(methods, METHODS)
     positive_finite("--eps", eps)
     positive_finite("--budget", budget)
+    memory_limit = memory_bytes(memory)
     specs = grid(parse_list(layers, "--layers"), parse_list(hidden, "--hidden"), parse_list(batch, "--batch"),
                  activation.value, dtype.value, seed)
     path = Path(out)
@@ -379,7 +400,7 @@ def sweep(
     with threadpool_limits(limits=threads, user_api="blas"):
         meta = metadata(seed, threads)
         meta["grid"] = {"layers": layers, "hidden": hidden, "batch": batch, "methods": chosen,
-                        "budget_s": budget}
+                        "budget_s": budget, "memory_bytes": memory_limit}
         atomic_write(f"{path}.meta.json", json_module.dumps(meta, indent=2) + "\n")
         with progress_bar(err) as bar:
             task = bar.add_task("sweep", total=len(specs), info="")
@@ -388,7 +409,7 @@ def sweep(
                 bar.update(task, info=f"L={spec.layers} H={spec.hidden} B={spec.batch} N={spec.n_params:,}: "
                                       f"{NAMES.get(method, method)}")
 
-            rows, skipped = run_sweep(path, specs, chosen, budget, eps, resume, on_point,
+            rows, skipped = run_sweep(path, specs, chosen, budget, eps, memory_limit, resume, on_point,
                                       on_done=lambda spec, rows: bar.advance(task))
     console = stdout_console()
     if rows:

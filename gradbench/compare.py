@@ -45,7 +45,7 @@ def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.r
             g = result["g"]
             t_base = measure(run(base), 0.2 * budget_s).median
             timing = sample.scaled(t_base * (1 - N / k), N / k, sampled=k)
-            return timing, g, predict(name, model.spec), "model", idx
+            return timing, g, predict(name, model.spec, memory=opts.memory), "model", idx
     timing = measure(run(), budget_s)
     return timing, result["g"], result["c"], "run", None
 
@@ -85,10 +85,11 @@ def measure_methods(
     on_method: Callable[[str], None] | None = None,
     peer: str | None = None,
     threads: int | None = None,
+    memory: int = 2**30,
 ) -> list[Row]:
     """One Row per method, backprop always included (it is the reference for errors and ratios)."""
     model = MLP.build(spec)
-    opts = Options(eps=eps)
+    opts = Options(eps=eps, memory=memory)
     rng = np.random.default_rng(spec.seed)
     order = ["backprop"] + [m for m in methods if m != "backprop"]
     measured: dict[str, tuple[Timing, np.ndarray, object, str, np.ndarray | None]] = {}

@@ -85,7 +85,7 @@ def append_rows(fd: int, rows: list[Row], header: bool) -> None:
 
 
 def run_sweep(path: Path, specs: list[Spec], methods: list[str], budget_s: float, eps: float | None,
-              resume: bool, on_point: Callable[[Spec, str], None] | None = None,
+              memory: int, resume: bool, on_point: Callable[[Spec, str], None] | None = None,
               on_done: Callable[[Spec, list[Row]], None] | None = None) -> tuple[list[Row], int]:
     """Measure every point not already in `path`; returns (the new rows, points skipped)."""
     from .compare import measure_methods
@@ -102,7 +102,7 @@ def run_sweep(path: Path, specs: list[Spec], methods: list[str], budget_s: float
                 skipped += 1
                 continue
             spec.check_fits()
-            rows = measure_methods(spec, todo, budget_s, eps,
+            rows = measure_methods(spec, todo, budget_s, eps, memory=memory,
                                    on_method=(lambda m, s=spec: on_point(s, m)) if on_point else None)
             append_rows(fd, rows, header)
             header = False

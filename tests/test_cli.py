@@ -67,6 +67,8 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(capsys):
         (["--layers", "abc"], "Invalid value for '--layers'"),
         (["--layers", "50", "--hidden", "200000"], "model needs about"),
         (["--json", "/no/such/dir/out.json"], "does not exist"),
+        (["--memory", "lots"], "--memory must be a positive size"),
+        (["--memory", "0"], "--memory must be a positive size"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, args, message):
@@ -104,3 +106,18 @@ def test_installed_command_reports_bad_input_without_traceback():
 def test_help_does_not_import_numpy():
     code = "import sys; from gradbench.cli import app; assert 'numpy' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("text, expected", [("1GiB", 2**30), ("512MiB", 2**29), ("2G", 2**31), ("1GB", 2**30),
+                                            ("100000", 100_000), ("64k", 65536)])
+def test_memory_sizes(text, expected):
+    from gradbench.cli import memory_bytes
+
+    assert memory_bytes(text) == expected
+
+
+def test_small_memory_budget_gives_the_same_batched_gradient(capsys):
+    code, out, err = run(capsys, "compare", "--methods", "forward-batched", "--memory", "4k", "--json", "-", *FAST)
+    assert code == 0, err
+    row = json.loads(out)["rows"][0]
+    assert row["forward_passes"] == 331 and row["rel_error"] < 1e-5
