@@ -36,8 +36,10 @@ def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.r
     if name in SAMPLEABLE:
         base = replace(opts, indices=np.empty(0, dtype=np.intp))
         probe = replace(opts, indices=rng.choice(N, size=min(N, PROBE), replace=False))
+        once(run(base))  # warm-up: first-call allocations would otherwise inflate t0
         t0, tp = once(run(base)), once(run(probe))
-        per_entry = max(tp - t0, 1e-9) / len(probe.indices)
+        # Noise can make tp - t0 tiny or negative; tp / 2 keeps the prediction honest (never ~0).
+        per_entry = max(tp - t0, tp / 2) / len(probe.indices)
         if (t0 + N * per_entry) * MIN_ROUNDS > budget_s:
             k = int(np.clip((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 1, N - 1))
             idx = np.sort(rng.choice(N, size=k, replace=False))

@@ -91,7 +91,8 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
     batches = sorted(frame["batch"].unique())
     marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
     layer_values = sorted(frame["layers"].unique())
-    style = {L: ls for L, ls in zip(layer_values, ["-", "--", ":", "-."] * 4)}
+    style = {b: ls for b, ls in zip(batches, ["-", "--", ":", "-."] * 4)}  # line style: batch size
+    width = {L: w for L, w in zip(layer_values, [1.2, 2.0, 0.7, 2.6] * 4)}  # line width: depth
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
     summary: dict = {"slopes": {}, "crossings": {}}
@@ -103,7 +104,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
         summary["slopes"][label_key] = slope
         color = COLORS.get(method, "C9")
         name = f"{NAMES.get(method, method)}, B={batch}" + (f", L={layers}" if len(layer_values) > 1 else "")
-        left.plot(n, y, style[layers], color=color, lw=1.2, label=f"{name}: slope {slope:.2f}")
+        left.plot(n, y, style[batch], color=color, lw=width[layers], label=f"{name}: slope {slope:.2f}")
         left.scatter(n[~est], y[~est], marker=marker[batch], color=color, s=28, zorder=3)
         left.scatter(n[est], y[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28, zorder=3)
         if method == "backprop":
@@ -111,7 +112,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
         r_col = "predicted_ratio" if show_counts else "time_ratio"
         ratio = part[r_col].to_numpy(float)
         summary["crossings"][label_key] = crossings(n, ratio)
-        right.plot(n, ratio, style[layers], color=color, lw=1.2)
+        right.plot(n, ratio, style[batch], color=color, lw=width[layers])
         right.scatter(n[~est], ratio[~est], marker=marker[batch], color=color, s=28, zorder=3)
         right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28,
                       zorder=3)
@@ -135,7 +136,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
     left.legend(fontsize=7.5, loc="upper left")
     right.set_ylabel("FLOPs / backprop's FLOPs" if show_counts else "time / backprop's time")
     right.set_title("ratio to backprop: measured (points) and passes/2 predicted (thick)", fontsize=11)
-    handles = [Line2D([], [], color="grey", marker=marker[b], ls="", label=f"B = {b}") for b in batches]
+    handles = [Line2D([], [], color="grey", marker=marker[b], ls=style[b], label=f"B = {b}") for b in batches]
     handles += [Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="",
                        label="estimated (sampled)"),
                 Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2")]
