@@ -72,6 +72,8 @@ def table(rows: list[Row], title: str) -> Table:
 
 
 def _passes(r: Row) -> str:
+    if r.method.endswith("-batched"):
+        return f"{r.forward_passes:,} loss evaluations in {r.matmuls:,} stacked matmuls"
     if r.backward_passes:
         return f"{r.forward_passes:,} forward + {r.backward_passes:,} backward"
     return f"{r.forward_passes:,} forward passes"
