@@ -121,3 +121,22 @@ def test_small_memory_budget_gives_the_same_batched_gradient(capsys):
     assert code == 0, err
     row = json.loads(out)["rows"][0]
     assert row["forward_passes"] == 331 and row["rel_error"] < 1e-5
+
+
+def test_a_method_over_budget_is_sampled_and_marked_estimated(capsys):
+    """A 2-layer H=40 model (N = 3,280): the loop methods cannot run 5 rounds in 0.05 s, so they are
+    timed on a sample, extrapolated, and their counts are the cost model's."""
+    from gradbench.costs import predict
+    from gradbench.spec import Spec
+
+    code, out, err = run(capsys, "compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop",
+                         "--budget", "0.05", "--json", "-")
+    assert code == 0, err
+    rows = {r["method"]: r for r in json.loads(out)["rows"]}
+    central = rows["central"]
+    assert central["estimated"] and central["counts_from"] == "model"
+    assert 1 <= central["sampled"] < central["n_params"] == 3280
+    assert central["forward_passes"] == predict("central", Spec(layers=2, hidden=40)).forward_passes == 6560
+    assert central["rel_error"] < 1e-8  # over the sampled entries
+    assert not rows["backprop"]["estimated"]
+    assert "~" in err  # the table (on stderr, since the JSON went to stdout) marks the estimate
