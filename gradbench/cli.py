@@ -66,6 +66,11 @@ CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV
 JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and metadata as JSON ('-': stdout).")]
 
 
+def positive_int(name: str, value: int) -> None:
+    if value < 1:
+        raise GradbenchError(f"{name} must be a positive integer, got {value}")
+
+
 def positive_finite(name: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
         raise GradbenchError(f"{name} must be a positive finite number, got {value}")
@@ -144,8 +149,7 @@ def compare(
     positive_finite("--eps", eps)
     positive_finite("--budget", budget)
     memory_limit = memory_bytes(memory)
-    if threads < 1:
-        raise GradbenchError(f"--threads must be a positive integer, got {threads}")
+    positive_int("--threads", threads)
     check_writable(csv)
     check_writable(json)
     spec.check_fits()
@@ -248,8 +252,7 @@ def train_command(
     positive_finite("--budget", budget)
     positive_finite("--opt-eps", opt_eps)
     for name, value in (("--epochs", epochs), ("--batch", batch), ("--samples", samples), ("--threads", threads)):
-        if value < 1:
-            raise GradbenchError(f"{name} must be a positive integer, got {value}")
+        positive_int(name, value)
     for name, value in (("--momentum", momentum), ("--alpha", alpha), ("--beta1", beta1), ("--beta2", beta2)):
         if not 0 <= value < 1:
             raise GradbenchError(f"{name} must be in [0, 1), got {value}")
@@ -308,8 +311,7 @@ def reproduce(
     from .files import check_writable
 
     for name, value in (("--epochs", epochs), ("--samples", samples), ("--threads", threads)):
-        if value < 1:
-            raise GradbenchError(f"{name} must be a positive integer, got {value}")
+        positive_int(name, value)
     positive_finite("--lr", lr)
     check_writable(json)
 
@@ -458,8 +460,7 @@ def bench(
     """Measure the performance targets as ratios within one run, each with its bound and verdict."""
     from .files import check_writable
 
-    if threads < 1:
-        raise GradbenchError(f"--threads must be a positive integer, got {threads}")
+    positive_int("--threads", threads)
     check_writable(json)
 
     from importlib.util import find_spec

@@ -8,20 +8,13 @@ import sys
 import pandas as pd
 import pytest
 
-from gradbench.cli import main
-
 FAST = ["--budget", "0.2"]
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
-def test_compare_shows_the_seed_network(capsys):
-    code, out, err = run(capsys, "compare", "--layers", "3", "--hidden", "10", *FAST)
+def test_compare_shows_the_seed_network(cli):
+    code, out, err = cli("compare", "--layers", "3", "--hidden", "10", *FAST)
     assert code == 0, err
     assert "N=330" in out
     lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
@@ -31,9 +24,9 @@ def test_compare_shows_the_seed_network(capsys):
     assert "forward difference did 331 forward passes where backprop did 1 forward + 1 backward" in out
 
 
-def test_json_and_csv_hold_the_same_rows(capsys, tmp_path):
+def test_json_and_csv_hold_the_same_rows(cli, tmp_path):
     j, c = tmp_path / "r.json", tmp_path / "r.csv"
-    code, _, err = run(capsys, "compare", "--hidden", "4", "--json", str(j), "--csv", str(c), *FAST)
+    code, _, err = cli("compare", "--hidden", "4", "--json", str(j), "--csv", str(c), *FAST)
     assert code == 0, err
     doc = json.loads(j.read_text())
     assert {"python", "numpy", "blas", "blas_threads", "cpu", "seed", "date"} <= set(doc["metadata"])
@@ -43,8 +36,8 @@ def test_json_and_csv_hold_the_same_rows(capsys, tmp_path):
     assert json.loads((tmp_path / "r.csv.meta.json").read_text())["seed"] == 0
 
 
-def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(capsys):
-    code, out, err = run(capsys, "compare", "--hidden", "3", "--methods", "central", "--json", "-", *FAST)
+def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
+    code, out, err = cli("compare", "--hidden", "3", "--methods", "central", "--json", "-", *FAST)
     assert code == 0
     rows = json.loads(out)["rows"]
     assert [r["method"] for r in rows] == ["central"]  # backprop is measured as the reference only
@@ -71,23 +64,23 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(capsys):
         (["--memory", "0"], "--memory must be a positive size"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(capsys, args, message):
-    code, _, err = run(capsys, "compare", *args)
+def test_bad_input_is_one_line_and_exit_2(cli, args, message):
+    code, _, err = cli("compare", *args)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
 
 
-def test_output_path_that_is_a_directory_is_refused(capsys, tmp_path):
-    code, _, err = run(capsys, "compare", "--csv", str(tmp_path))
+def test_output_path_that_is_a_directory_is_refused(cli, tmp_path):
+    code, _, err = cli("compare", "--csv", str(tmp_path))
     assert code == 2 and "is a directory" in err
 
 
-def test_failed_run_leaves_an_existing_file_untouched(capsys, tmp_path):
+def test_failed_run_leaves_an_existing_file_untouched(cli, tmp_path):
     target = tmp_path / "keep.json"
     target.write_text("precious")
-    code, _, _ = run(capsys, "compare", "--eps", "-1", "--json", str(target))
+    code, _, _ = cli("compare", "--eps", "-1", "--json", str(target))
     assert code == 2
     assert target.read_text() == "precious"
     assert list(tmp_path.iterdir()) == [target]  # no temporary left behind
@@ -116,20 +109,20 @@ def test_memory_sizes(text, expected):
     assert memory_bytes(text) == expected
 
 
-def test_small_memory_budget_gives_the_same_batched_gradient(capsys):
-    code, out, err = run(capsys, "compare", "--methods", "forward-batched", "--memory", "4k", "--json", "-", *FAST)
+def test_small_memory_budget_gives_the_same_batched_gradient(cli):
+    code, out, err = cli("compare", "--methods", "forward-batched", "--memory", "4k", "--json", "-", *FAST)
     assert code == 0, err
     row = json.loads(out)["rows"][0]
     assert row["forward_passes"] == 331 and row["rel_error"] < 1e-5
 
 
-def test_a_method_over_budget_is_sampled_and_marked_estimated(capsys):
+def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
     """A 2-layer H=40 model (N = 3,280): the loop methods cannot run 5 rounds in 0.05 s, so they are
     timed on a sample, extrapolated, and their counts are the cost model's."""
     from gradbench.costs import predict
     from gradbench.spec import Spec
 
-    code, out, err = run(capsys, "compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop",
+    code, out, err = cli("compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop",
                          "--budget", "0.05", "--json", "-")
     assert code == 0, err
     rows = {r["method"]: r for r in json.loads(out)["rows"]}

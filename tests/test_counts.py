@@ -2,20 +2,13 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
+from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, Spec
 from gradbench.costs import backward_pass, forward_pass, predict
 
-specs = st.builds(
-    Spec,
-    layers=st.integers(1, 5),
-    hidden=st.integers(1, 7),
-    inputs=st.integers(1, 5),
-    outputs=st.integers(1, 4),
-    batch=st.integers(1, 4),
-    activation=st.sampled_from(["sigmoid", "tanh", "relu"]),
-    bias=st.booleans(),
-)
+specs = mlp_specs(layers=5, hidden=7, inputs=5, batch=4,
+                  activations=("sigmoid", "tanh", "relu"), bias=(True, False))
 
 
 @given(spec=specs)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient, relative_error
 from gradbench.methods import SAMPLEABLE
@@ -12,16 +13,7 @@ from gradbench.methods import SAMPLEABLE
 # The agreement bounds with backprop, float64, smooth activations.
 RTOL = {"central": 1e-8, "complex": 1e-13, "forward-mode": 1e-13, "forward": 1e-5}
 
-specs = st.builds(
-    Spec,
-    layers=st.integers(1, 4),
-    hidden=st.integers(1, 9),
-    inputs=st.integers(1, 6),
-    outputs=st.integers(1, 4),
-    batch=st.integers(1, 5),
-    activation=st.sampled_from(["sigmoid", "tanh"]),
-    seed=st.integers(0, 2**31),
-)
+specs = mlp_specs()
 
 
 @given(spec=specs)

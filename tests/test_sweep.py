@@ -9,7 +9,6 @@ import time
 import pandas as pd
 import pytest
 
-from gradbench.cli import main
 from gradbench.plot import crossings, fit_slope
 from gradbench.spec import GradbenchError
 from gradbench.sweep import KEY, parse_list
@@ -18,11 +17,6 @@ TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "f
         "--budget", "0.02"]
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 @pytest.mark.parametrize("text, values", [
@@ -47,9 +41,9 @@ def keys(path):
     return sorted(map(tuple, frame[KEY].itertuples(index=False)))
 
 
-def test_sweep_writes_rows_and_metadata(capsys, tmp_path):
+def test_sweep_writes_rows_and_metadata(cli, tmp_path):
     out = tmp_path / "s.csv"
-    code, stdout, err = run(capsys, "sweep", *TINY, "--out", str(out))
+    code, stdout, err = cli("sweep", *TINY, "--out", str(out))
     assert code == 0, err
     frame = pd.read_csv(out)
     assert len(frame) == 2 * 5 * 2 * 2  # layers x hidden x batch x methods
@@ -59,27 +53,27 @@ def test_sweep_writes_rows_and_metadata(capsys, tmp_path):
     assert "rows written" in stdout
 
 
-def test_existing_file_is_not_overwritten_without_resume_or_force(capsys, tmp_path):
+def test_existing_file_is_not_overwritten_without_resume_or_force(cli, tmp_path):
     out = tmp_path / "s.csv"
     out.write_text("keep me")
-    code, _, err = run(capsys, "sweep", *TINY, "--out", str(out))
+    code, _, err = cli("sweep", *TINY, "--out", str(out))
     assert code == 2 and "--resume" in err
     assert out.read_text() == "keep me"
 
 
-def test_resume_refuses_a_file_that_is_not_a_sweep(capsys, tmp_path):
+def test_resume_refuses_a_file_that_is_not_a_sweep(cli, tmp_path):
     out = tmp_path / "s.csv"
     out.write_text("a,b\n1,2\n")
-    code, _, err = run(capsys, "sweep", *TINY, "--out", str(out), "--resume")
+    code, _, err = cli("sweep", *TINY, "--out", str(out), "--resume")
     assert code == 2 and "columns" in err
     assert out.read_text() == "a,b\n1,2\n"
 
 
-def test_resume_refuses_a_sweep_of_another_activation(capsys, tmp_path):
+def test_resume_refuses_a_sweep_of_another_activation(cli, tmp_path):
     out = tmp_path / "s.csv"
-    assert run(capsys, "sweep", *TINY, "--out", str(out))[0] == 0
+    assert cli("sweep", *TINY, "--out", str(out))[0] == 0
     before = out.read_text()
-    code, _, err = run(capsys, "sweep", *TINY, "--out", str(out), "--resume", "--activation", "tanh")
+    code, _, err = cli("sweep", *TINY, "--out", str(out), "--resume", "--activation", "tanh")
     assert code == 2 and "activation" in err
     assert out.read_text() == before
 
@@ -90,18 +84,18 @@ def test_resume_refuses_a_sweep_of_another_activation(capsys, tmp_path):
     (["--batch", ","], "--batch is empty"),
     (["--methods", "forward,magic"], "unknown method"),
 ])
-def test_sweep_bad_input(capsys, tmp_path, args, message):
-    code, _, err = run(capsys, "sweep", *args, "--out", str(tmp_path / "s.csv"))
+def test_sweep_bad_input(cli, tmp_path, args, message):
+    code, _, err = cli("sweep", *args, "--out", str(tmp_path / "s.csv"))
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
 
 
-def test_killed_sweep_resumes_to_the_same_rows(capsys, tmp_path):
+def test_killed_sweep_resumes_to_the_same_rows(cli, tmp_path):
     """SIGKILL a real sweep midway; --resume completes it to the rows of an uninterrupted sweep."""
     grid = ["--layers", "2", "--hidden", "2..40+2", "--batch", "1", "--methods", "forward,backprop",
             "--budget", "0.05"]
     full = tmp_path / "full.csv"
-    assert run(capsys, "sweep", *grid, "--out", str(full))[0] == 0
+    assert cli("sweep", *grid, "--out", str(full))[0] == 0
 
     cut = tmp_path / "cut.csv"
     proc = subprocess.Popen([sys.executable, "-m", "gradbench", "sweep", *grid, "--out", str(cut)],
@@ -113,46 +107,46 @@ def test_killed_sweep_resumes_to_the_same_rows(capsys, tmp_path):
     proc.wait()
     partial = keys(cut)
     assert 4 <= len(partial) < len(keys(full))  # killed midway, the finished rows readable
-    code, stdout, _ = run(capsys, "sweep", *grid, "--out", str(cut), "--resume")
+    code, stdout, _ = cli("sweep", *grid, "--out", str(cut), "--resume")
     assert code == 0
     assert keys(cut) == keys(full)
     assert "points already there" in stdout
 
 
-def test_plot_writes_png_and_svg(capsys, tmp_path):
+def test_plot_writes_png_and_svg(cli, tmp_path):
     out = tmp_path / "s.csv"
-    assert run(capsys, "sweep", *TINY, "--out", str(out))[0] == 0
-    code, stdout, err = run(capsys, "plot", str(out))
+    assert cli("sweep", *TINY, "--out", str(out))[0] == 0
+    code, stdout, err = cli("plot", str(out))
     assert code == 0, err
     assert (tmp_path / "s.png").stat().st_size > 10_000
     assert (tmp_path / "s.svg").is_file()
     assert "log-log slope" in stdout
-    assert run(capsys, "plot", str(out), "--show-counts", "--out", str(tmp_path / "c.png"))[0] == 0
+    assert cli("plot", str(out), "--show-counts", "--out", str(tmp_path / "c.png"))[0] == 0
     assert (tmp_path / "c.png").is_file()
 
 
-def test_plot_refuses_what_is_not_a_sweep(capsys, tmp_path):
+def test_plot_refuses_what_is_not_a_sweep(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n")
-    code, _, err = run(capsys, "plot", str(bad))
+    code, _, err = cli("plot", str(bad))
     assert code == 2 and "missing columns" in err
     assert not (tmp_path / "bad.png").exists()
 
 
-def test_plot_refuses_a_sweep_with_no_rows(capsys, tmp_path):
+def test_plot_refuses_a_sweep_with_no_rows(cli, tmp_path):
     from gradbench.sweep import COLUMNS
 
     empty = tmp_path / "empty.csv"
     empty.write_text(",".join(COLUMNS) + "\n")
     png = tmp_path / "empty.png"
     png.write_text("old picture")
-    code, _, err = run(capsys, "plot", str(empty))
+    code, _, err = cli("plot", str(empty))
     assert code == 2 and "no rows" in err
     assert png.read_text() == "old picture"
 
 
-def test_plot_of_a_missing_file(capsys, tmp_path):
-    code, _, err = run(capsys, "plot", str(tmp_path / "nope.csv"))
+def test_plot_of_a_missing_file(cli, tmp_path):
+    code, _, err = cli("plot", str(tmp_path / "nope.csv"))
     assert code == 2 and "no such file" in err
 
 

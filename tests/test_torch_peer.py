@@ -3,7 +3,7 @@ torch.utils.flop_counter's, for many shapes and every activation."""
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from shapes import mlp_specs
 
 from gradbench import MLP, Spec, relative_error
 from gradbench.costs import backward_pass, forward_pass
@@ -14,17 +14,8 @@ from gradbench.peer_torch import torch_flops, torch_gradient_fn
 
 RTOL_TORCH = 1e-10
 
-specs = st.builds(
-    Spec,
-    layers=st.integers(1, 4),
-    hidden=st.integers(1, 12),
-    inputs=st.integers(1, 6),
-    outputs=st.integers(1, 5),
-    batch=st.integers(1, 6),
-    activation=st.sampled_from(["sigmoid", "tanh", "relu"]),
-    bias=st.booleans(),
-    seed=st.integers(0, 2**31),
-)
+specs = mlp_specs(hidden=12, outputs=5, batch=6, activations=("sigmoid", "tanh", "relu"),
+                  bias=(True, False))
 
 
 @given(spec=specs)

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from gradbench import Spec
-from gradbench.cli import main
 from gradbench.costs import predict
 from gradbench.data import GENERATORS, load
 from gradbench.optim import Hyper
@@ -17,11 +16,6 @@ from gradbench.train import train
 RTOL_CURVE = 1e-6
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as e:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return e.value.code, out, err
 
 
 def test_backprop_and_central_difference_give_the_same_loss_curve():
@@ -54,9 +48,9 @@ def test_datasets_are_seeded_and_split(name):
     assert not np.array_equal(load(name, 100, seed=6).X_train, a.X_train)
 
 
-def test_cli_train_writes_curve_and_totals(capsys, tmp_path):
+def test_cli_train_writes_curve_and_totals(cli, tmp_path):
     csv, js = tmp_path / "curve.csv", tmp_path / "run.json"
-    code, out, err = run(capsys, "train", "--epochs", "5", "--hidden", "4", "--csv", str(csv), "--json", str(js))
+    code, out, err = cli("train", "--epochs", "5", "--hidden", "4", "--csv", str(csv), "--json", str(js))
     assert code == 0, err
     assert "test accuracy" in out and "matmuls" in out
     curve = pd.read_csv(csv)
@@ -66,9 +60,9 @@ def test_cli_train_writes_curve_and_totals(capsys, tmp_path):
     assert len(doc["history"]) == 5
 
 
-def test_divergence_stops_with_the_epoch_and_keeps_the_curve(capsys, tmp_path):
+def test_divergence_stops_with_the_epoch_and_keeps_the_curve(cli, tmp_path):
     csv = tmp_path / "curve.csv"
-    code, _, err = run(capsys, "train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50",
+    code, _, err = cli("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50",
                        "--csv", str(csv))
     assert code == 2
     assert "diverged at epoch" in err and len(err.strip().splitlines()) == 1
@@ -77,8 +71,8 @@ def test_divergence_stops_with_the_epoch_and_keeps_the_curve(capsys, tmp_path):
     assert not np.isfinite(curve["train_loss"].iloc[-1])
 
 
-def test_over_budget_numeric_training_is_refused_with_the_override(capsys):
-    code, _, err = run(capsys, "train", "--gradient", "central", "--epochs", "100000", "--budget", "1")
+def test_over_budget_numeric_training_is_refused_with_the_override(cli):
+    code, _, err = cli("train", "--gradient", "central", "--epochs", "100000", "--budget", "1")
     assert code == 2
     assert "predicted to take" in err and "--budget" in err
 
@@ -92,6 +86,6 @@ def test_over_budget_numeric_training_is_refused_with_the_override(capsys):
     (["--epochs", "0"], "--epochs must be a positive integer"),
     (["--momentum", "1.5"], "--momentum must be in [0, 1)"),
 ])
-def test_train_bad_input(capsys, args, message):
-    code, _, err = run(capsys, "train", *args)
+def test_train_bad_input(cli, args, message):
+    code, _, err = cli("train", *args)
     assert code == 2 and message in err and "Traceback" not in err
