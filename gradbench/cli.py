@@ -152,6 +152,8 @@ def compare(
     positive_int("--threads", threads)
     check_writable(csv)
     check_writable(json)
+    if csv == json == "-":
+        raise GradbenchError("--csv and --json cannot both go to stdout: send one of them to a file")
     spec.check_fits()
     if peer:
         from .peer_torch import import_torch
@@ -378,6 +380,7 @@ def sweep(
     positive_finite("--eps", eps)
     positive_finite("--budget", budget)
     memory_limit = memory_bytes(memory)
+    positive_int("--threads", threads)
     specs = grid(parse_list(layers, "--layers"), parse_list(hidden, "--hidden"), parse_list(batch, "--batch"),
                  activation.value, dtype.value, seed)
     path = Path(out)
@@ -499,6 +502,10 @@ def bench(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    from . import results
+
+    results.COMMAND_LINE = argv  # recorded in every result's metadata
     try:
         code = app(args=argv, prog_name="gradbench", standalone_mode=False)
     except TyperException as e:  # click's usage errors: bad option, bad value, missing argument

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -48,6 +49,8 @@ class Row:
         return asdict(self)
 
 
+COMMAND_LINE: list[str] = sys.argv[1:]  # set by the CLI's entry point to the arguments it was given
+
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 
 
@@ -77,7 +80,7 @@ def metadata(seed: int | None = None, threads: int | None = None) -> dict:
     return {
         "gradbench": __version__,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["gradbench", *sys.argv[1:]]),
+        "command": shlex.join(["gradbench", *COMMAND_LINE]),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "blas": blas,

@@ -33,7 +33,9 @@ def test_json_and_csv_hold_the_same_rows(cli, tmp_path):
     frame = pd.read_csv(c)
     assert list(frame["method"]) == [r["method"] for r in doc["rows"]]
     assert list(frame["forward_passes"]) == [r["forward_passes"] for r in doc["rows"]]
-    assert json.loads((tmp_path / "r.csv.meta.json").read_text())["seed"] == 0
+    meta = json.loads((tmp_path / "r.csv.meta.json").read_text())
+    assert meta["seed"] == 0
+    assert meta["command"].startswith("gradbench compare --hidden 4 --json")
 
 
 def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
@@ -62,6 +64,7 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
         (["--json", "/no/such/dir/out.json"], "does not exist"),
         (["--memory", "lots"], "--memory must be a positive size"),
         (["--memory", "0"], "--memory must be a positive size"),
+        (["--csv", "-", "--json", "-"], "cannot both go to stdout"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, args, message):
