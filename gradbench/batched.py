@@ -9,6 +9,8 @@ loop evaluates (to round-off); the work is fewer matmuls and no Python loop over
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .ops import Counter, add, dot, func, matmul, multiply, scatter_add, subtract, total
@@ -22,11 +24,19 @@ def chunk_size(spec, memory: int) -> int:
     return max(1, memory // per)
 
 
-def _coordinates(model, l: int, local: np.ndarray):
-    """(row j, column k) of each layer-l parameter; biases get row n_in, a column of ones."""
-    n_in, n_out = model.W[l].shape
-    is_w = local < n_in * n_out
-    return np.where(is_w, local // n_out, n_in), np.where(is_w, local % n_out, local - n_in * n_out)
+@lru_cache(maxsize=16)
+def coordinates(spec) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer, (row j, column k) of each of its parameters in theta's order; a bias gets row n_in,
+    which points at a column of ones. Depends only on the spec, so it is computed once."""
+    out = []
+    for l in range(spec.layers):
+        n_in, n_out = spec.widths[l], spec.widths[l + 1]
+        j, k = np.divmod(np.arange(n_in * n_out), n_out)
+        if spec.bias:
+            j = np.concatenate([j, np.full(n_out, n_in)])
+            k = np.concatenate([k, np.arange(n_out)])
+        out.append((j, k))
+    return out
 
 
 def _suffix_losses(model, l: int, Z: np.ndarray, k: np.ndarray, cols: np.ndarray, delta: np.ndarray,
@@ -59,12 +69,14 @@ def perturbed_losses(model, idx: np.ndarray, deltas: list[np.ndarray], c: Counte
     chunk = chunk_size(model.spec, memory)
     losses = [np.empty(len(idx), model.dtype) for _ in deltas]
     A, pos = X, 0
-    for l, (w_slice, b_slice) in enumerate(model.layer_slices()):
+    for l, ((w_slice, b_slice), (j, k)) in enumerate(zip(model.layer_slices(), coordinates(model.spec))):
         Z = matmul(c, A, W[l])
         if b[l] is not None:
             add(c, Z, b[l], out=Z)
         end = np.searchsorted(idx, (b_slice or w_slice).stop)
-        j, k = _coordinates(model, l, idx[pos:end] - w_slice.start)
+        if end - pos < len(j):  # a subset of the layer's parameters
+            local = idx[pos:end] - w_slice.start
+            j, k = j[local], k[local]
         A_ext = np.concatenate([A, np.ones((A.shape[0], 1), A.dtype)], axis=1)  # ones: the bias column
         for start in range(0, end - pos, chunk):
             sl = slice(start, min(start + chunk, end - pos))
