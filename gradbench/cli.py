@@ -353,7 +353,7 @@ def reproduce(
 @app.command()
 def sweep(
     layers: Annotated[str, typer.Option(help="Layer counts: a list (1,2,3) or a range (1..4).")] = "3",
-    hidden: Annotated[str, typer.Option(help="Hidden widths: list or range; 4..512x2 doubles.")] = "4..512x2",
+    hidden: Annotated[str, typer.Option(help="Hidden widths: list or range; 4..1024x2 doubles.")] = "4..1024x2",
     batch: Annotated[str, typer.Option(help="Batch sizes: list or range.")] = "1,32",
     activation: Act = Activation.sigmoid,
     dtype: Dtype = DType.float64,

@@ -22,6 +22,19 @@ from .timing import MIN_ROUNDS, Timing, measure, once
 PROBE = 8  # perturbations timed once to predict a method's full time
 
 
+def probe(run, base: Options, subset, N: int, budget_s: float) -> tuple[float, float]:
+    """(fixed cost t0, cost per gradient entry), from single runs of growing random subsets until the
+    entries' cost is resolved above t0's noise (or the subsets get too long to be a probe)."""
+    t0, k = once(run(base)), PROBE
+    while True:
+        k = min(k, N)
+        tp = once(run(subset(k)))
+        if tp - t0 > 0.5 * t0 or k == N or tp > 0.1 * budget_s:
+            # tp <= t0 is noise; tp / k is then an upper bound on the per-entry cost.
+            return t0, ((tp - t0) if tp > t0 else tp) / k
+        k *= 4
+
+
 def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.random.Generator):
     """(Timing, gradient, Counter, counts_from, indices computed or None for all)."""
     fn, N = METHODS[name], model.n_params
@@ -34,20 +47,19 @@ def time_method(model: MLP, name: str, opts: Options, budget_s: float, rng: np.r
         return call
 
     if name in SAMPLEABLE:
+        subset = lambda k: replace(opts, indices=np.sort(rng.choice(N, size=k, replace=False)))
         base = replace(opts, indices=np.empty(0, dtype=np.intp))
-        probe = replace(opts, indices=rng.choice(N, size=min(N, PROBE), replace=False))
         once(run(base))  # warm-up: first-call allocations would otherwise inflate t0
-        t0, tp = once(run(base)), once(run(probe))
-        # Noise can make tp - t0 tiny or negative; tp / 2 keeps the prediction honest (never ~0).
-        per_entry = max(tp - t0, tp / 2) / len(probe.indices)
+        t0, per_entry = probe(run, base, subset, N, budget_s)
         if (t0 + N * per_entry) * MIN_ROUNDS > budget_s:
-            k = int(np.clip((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 1, N - 1))
-            idx = np.sort(rng.choice(N, size=k, replace=False))
-            sample = measure(run(replace(opts, indices=idx)), 0.8 * budget_s)
+            # Enough entries that their cost stands well above the fixed cost t0, within the budget if possible.
+            k = int(np.clip(max((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 2 * t0 / per_entry), 1, N - 1))
+            sample_opts = subset(k)
+            sample = measure(run(sample_opts), 0.8 * budget_s)
             g = result["g"]
             t_base = measure(run(base), 0.2 * budget_s).median
-            timing = sample.scaled(t_base * (1 - N / k), N / k, sampled=k)
-            return timing, g, predict(name, model.spec, memory=opts.memory), "model", idx
+            timing = sample.extrapolated(t_base, N / k, sampled=k)
+            return timing, g, predict(name, model.spec, memory=opts.memory), "model", sample_opts.indices
     timing = measure(run(), budget_s)
     return timing, result["g"], result["c"], "run", None
 

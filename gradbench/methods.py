@@ -40,11 +40,12 @@ def _empty_gradient(model, opts: Options) -> np.ndarray:
     )
 
 
-def steps(model, opts: Options, power: float) -> np.ndarray:
-    """Per-parameter steps h_i = eps^power * max(1, |theta_i|), or the user's absolute --eps."""
+def steps(model, opts: Options, power: float, idx: np.ndarray | None = None) -> np.ndarray:
+    """Steps h_i = eps^power * max(1, |theta_i|), or the user's absolute --eps; for idx only if given."""
+    theta = model.theta if idx is None else model.theta[idx]
     if opts.eps is not None:
-        return np.full(model.n_params, opts.eps, model.dtype)
-    return np.finfo(model.dtype).eps ** power * np.maximum(1.0, np.abs(model.theta))
+        return np.full(theta.shape, opts.eps, model.dtype)
+    return np.finfo(model.dtype).eps ** power * np.maximum(1.0, np.abs(theta))
 
 
 def forward_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
@@ -94,7 +95,7 @@ def forward_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
     theta = model.theta[idx]
-    up = _taken(theta, steps(model, opts, 1 / 2)[idx])
+    up = _taken(theta, steps(model, opts, 1 / 2, idx))
     L0, (L_up,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
     g[idx] = (L_up - L0) / up
     return g, c
@@ -103,7 +104,7 @@ def forward_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
 def central_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """The central difference, batched: 2N losses, the shared prefix computed once."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    theta, h = model.theta[idx], steps(model, opts, 1 / 3)[idx]
+    theta, h = model.theta[idx], steps(model, opts, 1 / 3, idx)
     up, down = _taken(theta, h), -_taken(theta, -h)
     _, (L_up, L_down) = perturbed_losses(model, idx, [up, -down], c, opts.memory, base_loss=False)
     g[idx] = (L_up - L_down) / (up + down)

@@ -38,8 +38,9 @@ def read_sweep(path: Path):
 
 def fit_slope(n: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of log y against log N on the larger half of the points (by N)."""
-    order = np.argsort(n)
-    n, y = n[order], y[order]
+    keep = np.isfinite(y) & (y > 0)
+    order = np.argsort(n[keep])
+    n, y = n[keep][order], y[keep][order]
     half = slice(len(n) // 2, None) if len(n) >= 4 else slice(None)
     if len(n[half]) < 2:
         return float("nan")

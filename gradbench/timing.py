@@ -28,12 +28,12 @@ class Timing:
     estimated: bool = False
     sampled: int | None = None  # gradient entries actually timed, when extrapolated
 
-    def scaled(self, a: float, b: float, sampled: int) -> Timing:
-        """The timing of a + b*t for every statistic t: an extrapolation from a sample."""
-        return replace(
-            self, median=a + b * self.median, q1=a + b * self.q1, q3=a + b * self.q3,
-            min=a + b * self.min, max=a + b * self.max, estimated=True, sampled=sampled,
-        )
+    def extrapolated(self, base: float, factor: float, sampled: int) -> Timing:
+        """A sample's timing scaled to the full run, base + factor * (t - base) for every statistic t:
+        the fixed cost `base` once, the per-entry part `factor` times (never below zero)."""
+        f = lambda t: base + factor * max(t - base, 0.0)
+        return replace(self, median=f(self.median), q1=f(self.q1), q3=f(self.q3), min=f(self.min),
+                       max=f(self.max), estimated=True, sampled=sampled)
 
 
 def quantile(sorted_values: list[float], q: float) -> float:

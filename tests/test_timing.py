@@ -1,0 +1,45 @@
+"""Timing statistics, exactly, on tiny hand-picked samples."""
+
+import numpy as np
+import pytest
+
+from gradbench.timing import MIN_ROUNDS, interleaved, measure, quantile, summarize
+
+
+def test_quantiles_match_numpy_linear_interpolation():
+    values = [1.0, 2.0, 4.0, 8.0, 16.0]
+    for q in (0.0, 0.25, 0.5, 0.75, 1.0):
+        assert quantile(values, q) == pytest.approx(np.quantile(values, q))
+
+
+def test_summary_of_four_values():
+    t = summarize([4.0, 1.0, 3.0, 2.0], loops=7)
+    assert (t.median, t.q1, t.q3, t.min, t.max) == (2.5, 1.75, 3.25, 1.0, 4.0)
+    assert (t.rounds, t.loops, t.estimated) == (4, 7, False)
+
+
+def test_extrapolation_scales_the_per_entry_part_only():
+    """Sampled k = 10 of N = 1000 entries: t = base + 100 (t_sample - base), never below base."""
+    t = summarize([1.5, 2.0, 3.0]).extrapolated(base=1.0, factor=100, sampled=10)
+    assert (t.min, t.median, t.max) == (51.0, 101.0, 201.0)
+    assert t.estimated and t.sampled == 10
+    assert summarize([0.5]).extrapolated(base=1.0, factor=100, sampled=1).median == 1.0
+
+
+def test_measure_runs_warm_up_plus_at_least_min_rounds():
+    calls = []
+    t = measure(lambda: calls.append(1), budget_s=0.05)
+    assert t.rounds >= MIN_ROUNDS
+    assert len(calls) == 1 + t.rounds * t.loops
+    assert 0 < t.min <= t.median <= t.max
+
+
+def test_interleaved_times_every_function_the_same_number_of_rounds():
+    counts = {"a": 0, "b": 0}
+
+    def bump(name):
+        counts[name] += 1
+
+    t = interleaved({"a": lambda: bump("a"), "b": lambda: bump("b")}, rounds=3)
+    assert set(t) == {"a", "b"} and t["a"].rounds == t["b"].rounds == 3
+    assert counts["a"] == 1 + 3 * t["a"].loops
