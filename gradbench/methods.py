@@ -50,17 +50,17 @@ def steps(model, opts: Options, power: float, idx: np.ndarray | None = None) -> 
 
 def forward_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
-    c, W, b = Counter(), model.W, model.b
-    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 2),
-                                   _indices(model, opts), _empty_gradient(model, opts))
+    c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
+    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 2, idx),
+                                   idx, _empty_gradient(model, opts))
     return g, c
 
 
 def central_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
-    c, W, b = Counter(), model.W, model.b
-    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 3),
-                                   _indices(model, opts), _empty_gradient(model, opts))
+    c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
+    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 3, idx),
+                                   idx, _empty_gradient(model, opts))
     return g, c
 
 

@@ -15,19 +15,21 @@ COMPLEX_STEP = 1e-20  # exact to round-off for any h this small: no subtraction,
 
 
 def _prepare(x: np.ndarray, h, indices, out):
+    """(indices, gradient array, steps aligned with the indices); h is a scalar or one step per index."""
     idx = range(x.size) if indices is None else indices
     g = np.empty(x.shape, x.real.dtype) if out is None else out
-    return idx, g, np.broadcast_to(h, x.shape)
+    return idx, g, np.broadcast_to(h, (len(idx),))
 
 
 def forward_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterable[int] | None = None,
                        out: np.ndarray | None = None) -> np.ndarray:
-    """g_i = (f(x + h_i e_i) - f(x)) / h_i: 1 + len(indices) evaluations, error O(h)."""
+    """g_i = (f(x + h_i e_i) - f(x)) / h_i: 1 + len(indices) evaluations, error O(h).
+    h: a scalar, or one step per entry of `indices` (of x when indices is None)."""
     idx, g, h = _prepare(x, h, indices, out)
     f0 = f()
-    for i in idx:
+    for i, hi in zip(idx, h):
         t = x[i]
-        x[i] = t + h[i]
+        x[i] = t + hi
         g[i] = (f() - f0) / (x[i] - t)  # divide by the step actually taken, after rounding
         x[i] = t
     return g
@@ -37,11 +39,11 @@ def central_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterab
                        out: np.ndarray | None = None) -> np.ndarray:
     """g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / 2h_i: 2 len(indices) evaluations, error O(h^2)."""
     idx, g, h = _prepare(x, h, indices, out)
-    for i in idx:
+    for i, hi in zip(idx, h):
         t = x[i]
-        x[i] = t + h[i]
+        x[i] = t + hi
         up, step_up = f(), x[i] - t
-        x[i] = t - h[i]
+        x[i] = t - hi
         down, step_down = f(), t - x[i]
         g[i] = (up - down) / (step_up + step_down)
         x[i] = t
