@@ -125,8 +125,8 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None,
                 torch: bool = True) -> list[Target]:
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
         ("backprop near its FLOP bound", backprop_near_flop_bound),
-        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 15)),
-        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 5)),
+        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 21)),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 7)),
         ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
         ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
         ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),

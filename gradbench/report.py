@@ -46,6 +46,9 @@ def compact(n: int | None) -> str:
 SHORT = {"forward-mode": "fwd-mode AD", "forward-batched": "fwd-batched", "central-batched": "cen-batched"}
 
 
+UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
+
+
 def spread(r: Row) -> str:
     """Half the interquartile range, as a percentage of the median."""
     return f"±{50 * (r.time_q3_s - r.time_q1_s) / r.time_s:.1f}%" if r.time_s > 0 else "-"
@@ -95,6 +98,11 @@ def reading(rows: list[Row]) -> list[str]:
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
+    unstable = [f"{r.method} ({spread(r)})" for r in rows
+                if r.time_s > 0 and (r.time_q3_s - r.time_q1_s) / 2 > UNSTABLE * r.time_s]
+    if unstable:
+        lines.append(f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
+                     "median; the machine was busy: rerun, or raise --budget for more rounds.")
     if any(r.estimated for r in rows):
         lines.append("~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
                      "counts from the cost model.")

@@ -136,3 +136,17 @@ def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
     assert central["rel_error"] < 1e-8  # over the sampled entries
     assert not rows["backprop"]["estimated"]
     assert "~" in err  # the table (on stderr, since the JSON went to stdout) marks the estimate
+
+
+def test_reading_warns_about_unstable_timings():
+    from dataclasses import replace
+
+    from gradbench.compare import measure_methods
+    from gradbench.report import reading
+    from gradbench.spec import Spec
+
+    bp, = measure_methods(Spec(layers=1, hidden=2), ["backprop"], budget_s=0.05)
+    steady = replace(bp, time_s=1.0, time_q1_s=0.95, time_q3_s=1.05)
+    shaky = replace(steady, method="central", time_q1_s=0.7, time_q3_s=1.3)
+    assert not any("unstable" in line for line in reading([steady]))
+    assert any("unstable timing: central (±30.0%)" in line for line in reading([steady, shaky]))
