@@ -31,7 +31,7 @@ def probe(run, base: Options, subset, N: int, budget_s: float) -> tuple[float, f
         tp = once(run(subset(k)))
         if tp - t0 > 0.5 * t0 or k == N or tp > 0.1 * budget_s:
             # tp <= t0 is noise; tp / k is then an upper bound on the per-entry cost.
-            return t0, ((tp - t0) if tp > t0 else tp) / k
+            return t0, max((tp - t0) if tp > t0 else tp, 1e-9) / k
         k *= 4
 
 
