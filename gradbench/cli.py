@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Measure why backpropagation replaced numerical differentiation: the same MLP gradient "
-    "computed five ways, every operation counted, every way timed.",
+    "computed several ways, every operation counted, every way timed.",
 )
 
 
@@ -503,6 +503,7 @@ def bench(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
     argv = sys.argv[1:] if argv is None else argv
+    argv = argv or ["--help"]  # a bare `gradbench` is a request for help, not an error
     from . import results
 
     results.COMMAND_LINE = argv  # recorded in every result's metadata

@@ -150,3 +150,8 @@ def test_reading_warns_about_unstable_timings():
     shaky = replace(steady, method="central", time_q1_s=0.7, time_q3_s=1.3)
     assert not any("unstable" in line for line in reading([steady]))
     assert any("unstable timing: central (±30.0%)" in line for line in reading([steady, shaky]))
+
+
+def test_bare_command_prints_help(cli):
+    code, out, err = cli()
+    assert code == 0 and "compare" in out and "sweep" in out and err == ""
