@@ -28,8 +28,19 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"gradbench {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Measure why backpropagation replaced numerical differentiation."""
 
 
@@ -60,6 +71,8 @@ Threads = Annotated[int, typer.Option(help="BLAS threads, pinned with threadpool
 Budget = Annotated[float, typer.Option(
     help="Seconds of timing per method; a method predicted to take longer is timed on a random "
     "sample of its perturbations and extrapolated (marked ~ estimated).")]
+Methods = Annotated[str, typer.Option(help=f"Comma list of gradient methods [default: all]: {ALL_METHODS}.",
+                                      show_default=False)]
 Memory = Annotated[str, typer.Option(
     help="Buffer budget of the batched finite differences: bytes, or with a unit (512MiB, 1GiB, 2G).")]
 CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV ('-' for stdout).")]
@@ -126,7 +139,7 @@ def compare(
     activation: Act = Activation.sigmoid,
     dtype: Dtype = DType.float64,
     seed: Seed = 0,
-    methods: Annotated[str, typer.Option(help="Comma list of methods.")] = ALL_METHODS,
+    methods: Methods = ALL_METHODS,
     eps: Annotated[float | None, typer.Option(
         help="Absolute step for the finite differences [default: sqrt(eps)·max(1,|θ|) forward, "
         "cbrt(eps)·max(1,|θ|) central].", show_default=False)] = None,
@@ -220,7 +233,7 @@ def train_command(
     seed: Seed = 0,
     dataset: Annotated[DataSet, typer.Option(help="Seeded data set, split 3:1 into train and test.")] = DataSet.xor,
     samples: Annotated[int, typer.Option(help="Samples in the data set (train + test).")] = 200,
-    gradient: Annotated[str, typer.Option(help="Gradient method.")] = "backprop",
+    gradient: Annotated[str, typer.Option(help=f"Gradient method, one of: {ALL_METHODS}.")] = "backprop",
     optimizer: Annotated[Optimizer, typer.Option(help="Update rule (PyTorch's definitions).")] = Optimizer.adam,
     lr: Annotated[float | None, typer.Option(
         help="Learning rate [default: one that trains XOR for the chosen optimizer].", show_default=False)] = None,
@@ -358,7 +371,7 @@ def sweep(
     activation: Act = Activation.sigmoid,
     dtype: Dtype = DType.float64,
     seed: Seed = 0,
-    methods: Annotated[str, typer.Option(help="Comma list of methods.")] = ALL_METHODS,
+    methods: Methods = ALL_METHODS,
     eps: Annotated[float | None, typer.Option(help="Absolute finite-difference step.",
                                               show_default=False)] = None,
     budget: Annotated[float, typer.Option(
