@@ -356,11 +356,9 @@ def reproduce(
         }
     reproduce_report(stdout_console(), doc)
     if json:
-        import json as json_module
+        from .files import write_json
 
-        from .files import atomic_write
-
-        atomic_write(json, json_module.dumps(doc, indent=2) + "\n")
+        write_json(json, doc)
 
 
 @app.command()
@@ -403,11 +401,9 @@ def sweep(
     for spec in specs:
         spec.check_fits()
 
-    import json as json_module
-
     from threadpoolctl import threadpool_limits
 
-    from .files import atomic_write
+    from .files import write_json
     from .report import NAMES, sweep_table
     from .results import metadata
     from .sweep import done_keys, run_sweep
@@ -419,7 +415,7 @@ def sweep(
         meta = metadata(seed, threads)
         meta["grid"] = {"layers": layers, "hidden": hidden, "batch": batch, "methods": chosen,
                         "budget_s": budget, "memory_bytes": memory_limit}
-        atomic_write(f"{path}.meta.json", json_module.dumps(meta, indent=2) + "\n")
+        write_json(f"{path}.meta.json", meta)
         with progress_bar(err) as bar:
             task = bar.add_task("sweep", total=len(specs), info="")
 
@@ -505,12 +501,9 @@ def bench(
     if not has_torch:
         console.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
     if json:
-        import json as json_module
+        from .files import write_json
 
-        from .files import atomic_write
-
-        doc = {"metadata": meta, "targets": [x.as_dict() for x in targets]}
-        atomic_write(json, json_module.dumps(doc, indent=2) + "\n")
+        write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,7 @@ An interrupted or failed write leaves the old file untouched and no partial file
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -47,3 +48,8 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
         if isinstance(e, OSError):
             raise GradbenchError(f"cannot write {p}: {e.strerror or e}") from None
         raise
+
+
+def write_json(path: str | os.PathLike, doc) -> None:
+    """A JSON document, indented, written atomically ('-' for stdout)."""
+    atomic_write(path, json.dumps(doc, indent=2) + "\n")

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .methods import gradient
+from .ops import Counter
+from .passes import forward
 from .spec import Spec
 
 
@@ -108,17 +111,12 @@ class MLP:
         """The network's outputs (B, K) from the last forward pass."""
         return self.workspace(self.dtype).A[-1].copy()
 
-    def loss(self, counter=None) -> float:
+    def loss(self, counter: Counter | None = None) -> float:
         """The MSE loss at the current theta."""
-        from .ops import Counter
-        from .passes import forward
-
         return float(forward(self, self.W, self.b, counter or Counter()))
 
-    def gradient(self, method: str = "backprop", **options):
+    def gradient(self, method: str = "backprop", **options) -> tuple[np.ndarray, Counter]:
         """The gradient by a named method: (flat gradient, Counter of what ran)."""
-        from .methods import gradient
-
         return gradient(self, method, **options)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from rich.table import Table
 
 from .files import STDOUT, atomic_write
+from .files import write_json as write_json_doc
 from .results import Row
 
 NAMES = {
@@ -119,13 +120,13 @@ def write_csv(rows: list[Row], meta: dict, path: str) -> None:
     """Rows as CSV; the metadata beside it in PATH.meta.json (stdout gets the rows only)."""
     atomic_write(path, frame(rows).to_csv(index=False))
     if path != STDOUT:
-        atomic_write(f"{path}.meta.json", json.dumps(meta, indent=2) + "\n")
+        write_json_doc(f"{path}.meta.json", meta)
 
 
 def write_json(rows: list[Row], meta: dict, path: str) -> None:
     """{"metadata": {...}, "rows": [...]}."""
     records = json.loads(frame(rows).to_json(orient="records", double_precision=15))
-    atomic_write(path, json.dumps({"metadata": meta, "rows": records}, indent=2) + "\n")
+    write_json_doc(path, {"metadata": meta, "rows": records})
 
 
 def train_table(result) -> Table:
@@ -158,10 +159,10 @@ def write_history(result, meta: dict, csv: str | None, json_path: str | None) ->
     if csv:
         atomic_write(csv, curve.to_csv(index=False))
         if csv != STDOUT:
-            atomic_write(f"{csv}.meta.json", json.dumps(doc, indent=2) + "\n")
+            write_json_doc(f"{csv}.meta.json", doc)
     if json_path:
         doc["history"] = json.loads(curve.to_json(orient="records", double_precision=15))
-        atomic_write(json_path, json.dumps(doc, indent=2) + "\n")
+        write_json_doc(json_path, doc)
 
 
 def reproduce_report(console, doc: dict) -> None:

@@ -35,3 +35,11 @@ def test_unknown_attribute_of_the_package():
 
     with pytest.raises(AttributeError):
         gradbench.nonexistent  # noqa: B018
+
+
+def test_spec_knows_exactly_the_registered_activations():
+    """spec.py lists the names itself (so the CLI need not import NumPy); they must match the registry."""
+    from gradbench.activations import ACTIVATIONS as REGISTERED
+    from gradbench.spec import ACTIVATIONS
+
+    assert set(ACTIVATIONS) == set(REGISTERED)
