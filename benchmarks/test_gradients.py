@@ -4,10 +4,11 @@
 Benchmarks report times; they fail only when a gradient is wrong.
 """
 
+import numpy as np
 import pytest
 
-from gradbench import METHODS, MLP, Spec, relative_error
-from gradbench.methods import Options
+from gradbench import METHODS, MLP, Spec, gradient, loss, relative_error
+from gradbench.methods import REFERENCE, Options
 from gradbench.ops import Counter
 from gradbench.passes import forward
 
@@ -16,8 +17,6 @@ SIZES = {
     "large": Spec(layers=3, hidden=32, batch=32),
 }
 BOUND = Spec(layers=4, hidden=512, batch=256)  # backprop's FLOP-bound and the torch target size
-TOL = {"forward": 1e-5, "forward-batched": 1e-5, "central": 1e-8, "central-batched": 1e-8,
-       "complex": 1e-13, "forward-mode": 1e-13, "backprop": 0.0}
 
 
 def group(name: str, spec: Spec) -> str:
@@ -25,15 +24,15 @@ def group(name: str, spec: Spec) -> str:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", list(METHODS.values()), ids=lambda m: m.name)
 def test_gradient(benchmark, size, method):
     spec = SIZES[size]
     model = MLP.build(spec)
-    reference, _ = model.gradient("backprop")
+    reference, _ = gradient(model, REFERENCE.name)
     benchmark.group = group(size, spec)
-    g, counts = benchmark(METHODS[method], model, Options())
+    g, counts = benchmark(method.compute, model, Options())
     benchmark.extra_info.update(counts.as_dict())
-    assert relative_error(g, reference) <= TOL[method]
+    assert relative_error(g, reference) <= method.rtol[spec.dtype]
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -42,30 +41,32 @@ def test_forward_pass(benchmark, size):
     model = MLP.build(spec)
     benchmark.group = group(size, spec)
     loss = benchmark(forward, model, model.W, model.b, Counter())
-    assert loss == pytest.approx(model.loss())
+    assert loss == pytest.approx(loss(model))
 
 
 def test_bound_forward(benchmark):
     model = MLP.build(BOUND)
     benchmark.group = group("bound", BOUND)
-    benchmark(forward, model, model.W, model.b, Counter())
+    value = benchmark(forward, model, model.W, model.b, Counter())
+    assert value == pytest.approx(loss(model), rel=1e-12)
 
 
 def test_bound_backprop(benchmark):
     model = MLP.build(BOUND)
     benchmark.group = group("bound", BOUND)
-    g, _ = benchmark(model.gradient, "backprop")
-    assert g.shape == (BOUND.n_params,)
+    g, counts = benchmark(REFERENCE.compute, model, Options())
+    assert counts == REFERENCE.cost(BOUND, BOUND.n_params, 2**30)
+    assert np.isfinite(g).all() and g.shape == (BOUND.n_params,)
 
 
 @pytest.mark.parametrize("size", [*SIZES, "bound"])
 def test_torch_peer(benchmark, size):
     pytest.importorskip("torch", reason="torch is optional: pip install -e '.[torch]'")
-    from gradbench.peer_torch import torch_gradient_fn
+    from gradbench.peer_torch import gradient_fn as torch_gradient_fn
 
     spec = SIZES.get(size, BOUND)
     model = MLP.build(spec)
-    reference, _ = model.gradient("backprop")
+    reference, _ = gradient(model, REFERENCE.name)
     benchmark.group = group(size, spec)
     g = benchmark(torch_gradient_fn(model, threads=1))
     assert relative_error(g, reference) < 1e-10

@@ -7,7 +7,13 @@ switches on the real part (its derivative there is 0 or 1, which the complex ste
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+
+# f(input, out=None) -> output; `out` is written in place when given.
+Activation = Callable[..., Any]
 
 EXP_LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp() overflows just above these
 
@@ -61,7 +67,7 @@ def relu_grad(a, out=None):
     return out
 
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, tuple[Activation, Activation]] = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
     "relu": (relu, relu_grad),

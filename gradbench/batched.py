@@ -13,19 +13,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from .costs import chunk_size
+from .mlp import MLP, layer_slices
 from .ops import Counter, add, dot, func, matmul, multiply, scatter_add, subtract, total
-
-LIVE_BUFFERS = 3  # stacked activations, the next layer's output, the residual
-
-
-def chunk_size(spec, memory: int) -> int:
-    """Perturbations per chunk: LIVE_BUFFERS stacked (B, widest layer) buffers per perturbation."""
-    per = LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * spec.itemsize
-    return max(1, memory // per)
+from .spec import Spec
 
 
 @lru_cache(maxsize=16)
-def coordinates(spec) -> list[tuple[np.ndarray, np.ndarray]]:
+def coordinates(spec: Spec) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per layer, (row j, column k) of each of its parameters in theta's order; a bias gets row n_in,
     which points at a column of ones. Depends only on the spec, so it is computed once."""
     out = []
@@ -39,8 +34,9 @@ def coordinates(spec) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _suffix_losses(model, l: int, Z: np.ndarray, k: np.ndarray, cols: np.ndarray, delta: np.ndarray,
-                   c: Counter) -> np.ndarray:
+def _suffix_losses(
+    model: MLP, l: int, Z: np.ndarray, k: np.ndarray, cols: np.ndarray, delta: np.ndarray, c: Counter
+) -> np.ndarray:
     """Losses with Z[:, k_p] += delta_p cols_p for each p: Z (B, n), k (P,), cols (P, B), delta (P,)."""
     W, b, L, Y = model.W, model.b, len(model.W), model.Y
     P, (B, n) = len(k), Z.shape
@@ -61,15 +57,16 @@ def _suffix_losses(model, l: int, Z: np.ndarray, k: np.ndarray, cols: np.ndarray
     return multiply(c, s, 1.0 / Y.size)
 
 
-def perturbed_losses(model, idx: np.ndarray, deltas: list[np.ndarray], c: Counter, memory: int,
-                     base_loss: bool) -> tuple[float | None, list[np.ndarray]]:
+def perturbed_losses(
+    model: MLP, idx: np.ndarray, deltas: list[np.ndarray], c: Counter, memory: int, base_loss: bool
+) -> tuple[np.ndarray | None, list[np.ndarray]]:
     """L(theta + delta_i e_i) for sorted indices idx and each step vector in deltas (aligned with idx);
     with base_loss, also L(theta) (the prefix is then a whole forward pass)."""
     W, b, L, X = model.W, model.b, len(model.W), model.X
     chunk = chunk_size(model.spec, memory)
     losses = [np.empty(len(idx), model.dtype) for _ in deltas]
     A, pos = X, 0
-    for l, ((w_slice, b_slice), (j, k)) in enumerate(zip(model.layer_slices(), coordinates(model.spec))):
+    for l, ((w_slice, b_slice), (j, k)) in enumerate(zip(layer_slices(model.spec), coordinates(model.spec))):
         Z = matmul(c, A, W[l])
         if b[l] is not None:
             add(c, Z, b[l], out=Z)

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .compare import time_method
-from .methods import METHODS, Options
+from .measure import time_method
+from .methods import BACKPROP, FORWARD, FORWARD_BATCHED, Options, gradient
 from .mlp import MLP
 from .ops import Counter
 from .passes import forward
@@ -38,7 +38,7 @@ class Target:
             return None
         return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "holds": self.holds}
 
 
@@ -52,16 +52,16 @@ LARGE = Spec(layers=4, hidden=512, batch=256)  # the size of the FLOP-bound and 
 def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
     """time(forward + backward) / time(forward) against 1.1x their matmul-FLOP ratio."""
     model = MLP.build(spec)
-    fwd, bp = Counter(), Counter()
+    fwd = Counter()
     forward(model, model.W, model.b, fwd)
-    _, bp = METHODS["backprop"](model, Options())
+    _, bp = gradient(model, BACKPROP.name)
     flop_ratio = bp.matmul_flops / fwd.matmul_flops
-    t = interleaved({"forward": lambda: forward(model, model.W, model.b, Counter()),
-                     "backprop": lambda: METHODS["backprop"](model, Options())}, rounds=9)
-    r = t["backprop"].median / t["forward"].median
-    return Target(f"backprop / forward time, {label(spec)}", r, 1.1 * flop_ratio, "max",
-                  f"matmul FLOP ratio {flop_ratio:.4g}; forward {t['forward'].median * 1e3:.3g} ms, "
-                  f"backprop {t['backprop'].median * 1e3:.3g} ms")
+    t = interleaved({"pass": lambda: forward(model, model.W, model.b, Counter()),
+                     "gradient": lambda: BACKPROP.compute(model, Options())}, rounds=9)
+    r = t["gradient"].median / t["pass"].median
+    return Target(f"{BACKPROP.name} / forward pass time, {label(spec)}", r, 1.1 * flop_ratio, "max",
+                  f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
+                  f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms")
 
 
 def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
@@ -74,9 +74,9 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
         for _ in range(N + 1):
             forward(model, W, b, c)
 
-    t = interleaved({"loop": lambda: METHODS["forward"](model, Options()), "passes": passes}, rounds=rounds)
+    t = interleaved({"loop": lambda: FORWARD.compute(model, Options()), "passes": passes}, rounds=rounds)
     r = t["loop"].median / t["passes"].median
-    return Target(f"forward difference / ((N+1) forward passes), {label(spec)}", r, 1.10, "max",
+    return Target(f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}", r, 1.10, "max",
                   f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs")
 
 
@@ -84,16 +84,15 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     """time(forward difference, loop) / time(forward-batched), and backprop's lead over the batched."""
     model = MLP.build(spec)
     rng = np.random.default_rng(0)
-    loop, *_ = time_method(model, "forward", Options(), budget_s, rng)
-    fast, *_ = time_method(model, "forward-batched", Options(), budget_s, rng)
-    bp, *_ = time_method(model, "backprop", Options(), budget_s, rng)
+    loop, fast, bp = (time_method(model, m, Options(), budget_s, rng).timing
+                      for m in (FORWARD, FORWARD_BATCHED, BACKPROP))
     est = loop.estimated or fast.estimated
     return [
-        Target(f"loop / forward-batched time, {label(spec)}", loop.median / fast.median, bound, "min",
-               f"N = {model.n_params:,}; loop {loop.median:.3g} s{' (estimated)' if loop.estimated else ''}, "
-               f"batched {fast.median:.3g} s", est),
-        Target(f"forward-batched / backprop time, {label(spec)}", fast.median / bp.median, None, "max",
-               "the batched finite difference is still N+1 loss evaluations", fast.estimated),
+        Target(f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}", loop.median / fast.median, bound,
+               "min", f"N = {model.n_params:,}; loop {loop.median:.3g} s"
+               f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s", est),
+        Target(f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}", fast.median / bp.median, None,
+               "max", "the batched finite difference is still N+1 loss evaluations", fast.estimated),
     ]
 
 
@@ -112,13 +111,13 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
 
 def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
     """Our NumPy backprop's time / torch.autograd's, same model, same BLAS thread count."""
-    from .peer_torch import torch_gradient_fn
+    from . import peers
 
     model = MLP.build(spec)
-    peer = torch_gradient_fn(model, threads)
-    t = interleaved({"ours": lambda: METHODS["backprop"](model, Options()), "torch": peer}, rounds=9)
-    return Target(f"backprop / torch.autograd time, {label(spec)}", t["ours"].median / t["torch"].median, bound,
-                  "max", f"ours {t['ours'].median * 1e3:.3g} ms, torch {t['torch'].median * 1e3:.3g} ms")
+    peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
+    t = interleaved({"ours": lambda: BACKPROP.compute(model, Options()), "peer": peer}, rounds=9)
+    return Target(f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}", t["ours"].median / t["peer"].median,
+                  bound, "max", f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms")
 
 
 def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None,

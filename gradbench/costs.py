@@ -1,7 +1,8 @@
 """The closed-form cost model: what each method must count, as functions of L, widths, B.
 
-Tests hold these equal to the counters of real runs for many shapes; the sampled timings use them
-for the accounting columns of a method too slow to run in full.
+Each method's registry entry (methods.py) states its cost in these terms; tests hold the two equal to
+the counters of real runs for many shapes, and the sampled timings use them for the accounting columns
+of a method too slow to run in full.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from .ops import ADD_COMPLEX, MATMUL_COMPLEX, MUL_COMPLEX, Counter
 from .spec import Spec
 
 
-def _layers(spec: Spec):
+def _layers(spec: Spec) -> list[tuple[int, int]]:
     """(w_in, w_out) per layer."""
     w = spec.widths
     return [(w[l], w[l + 1]) for l in range(spec.layers)]
@@ -88,8 +89,6 @@ def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
 def batched(spec: Spec, memory: int, central: bool) -> Counter:
     """The batched finite differences: the shared prefix once (a whole forward pass with its loss for the
     forward difference), then each layer's perturbations in chunks, twice (+h, -h) for the central."""
-    from .batched import chunk_size
-
     chunk, total = chunk_size(spec, memory), layers_pass(spec) if central else forward_pass(spec)
     for l, (i, o) in enumerate(_layers(spec)):
         P = i * o + (o if spec.bias else 0)
@@ -98,20 +97,10 @@ def batched(spec: Spec, memory: int, central: bool) -> Counter:
     return total
 
 
-def predict(method: str, spec: Spec, n: int | None = None, memory: int = 2**30) -> Counter:
-    """The counts `method` performs for the gradient of `spec` (or `n` of its entries; the batched
-    methods' chunking depends on `memory`, their buffer budget in bytes)."""
-    if method in ("forward-batched", "central-batched"):
-        return batched(spec, memory, central=method == "central-batched")
-    N = spec.n_params if n is None else n
-    if method == "forward":
-        return forward_pass(spec) * (N + 1)
-    if method == "central":
-        return forward_pass(spec) * (2 * N)
-    if method == "complex":
-        return forward_pass(spec, complex_=True) * N
-    if method == "forward-mode":
-        return tangent_pass(spec) * N
-    if method == "backprop":
-        return forward_pass(spec) + backward_pass(spec)
-    raise KeyError(method)
+LIVE_BUFFERS = 3  # a batched chunk holds stacked activations, the next layer's output, the residual
+
+
+def chunk_size(spec: Spec, memory: int) -> int:
+    """Perturbations per chunk of a batched method: LIVE_BUFFERS (B, widest layer) buffers each."""
+    per = LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * spec.itemsize
+    return max(1, memory // per)

@@ -1,4 +1,5 @@
-"""Writing results safely: check the path before any work, write to a temporary file, rename.
+"""Writing results safely, in one place: check the path before any work, write a temporary file beside
+the target, fsync it, rename it into place (as git and SQLite do).
 
 An interrupted or failed write leaves the old file untouched and no partial file behind.
 """
@@ -9,14 +10,18 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .spec import GradbenchError
 
 STDOUT = "-"
+PathLike = str | os.PathLike[str]
 
 
-def check_writable(path: str | os.PathLike | None) -> None:
+def check_writable(path: PathLike | None) -> None:
     """Refuse, before anything runs, an output path that cannot be written."""
     if path is None or str(path) == STDOUT:
         return
@@ -30,26 +35,52 @@ def check_writable(path: str | os.PathLike | None) -> None:
         raise GradbenchError(f"cannot write {p}: permission denied")
 
 
-def atomic_write(path: str | os.PathLike, text: str) -> None:
-    """Write text to path via a temporary file in the same directory and an atomic rename."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: PathLike) -> Iterator[str]:
+    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed
+    when it fails. The file gets the permissions a plain open() would give (0666 less the umask)."""
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    except OSError as e:
+        raise GradbenchError(f"cannot write {p}: {e.strerror or e}; {p} was left as it was") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_with(path: PathLike, write: Callable[[str], None]) -> None:
+    """Call write(temporary path) and rename the result onto `path`."""
+    check_writable(path)
+    with atomic_path(path) as tmp:
+        write(tmp)
+
+
+def write_text(path: PathLike, text: str) -> None:
+    """Text to `path` atomically, or to stdout for '-'."""
     if str(path) == STDOUT:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    p = Path(path)
-    check_writable(p)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
             f.write(text)
-        os.replace(tmp, p)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise GradbenchError(f"cannot write {p}: {e.strerror or e}") from None
-        raise
+
+    write_with(path, write)
 
 
-def write_json(path: str | os.PathLike, doc) -> None:
+def write_json(path: PathLike, doc: Any) -> None:
     """A JSON document, indented, written atomically ('-' for stdout)."""
-    atomic_write(path, json.dumps(doc, indent=2) + "\n")
+    write_text(path, json.dumps(doc, indent=2) + "\n")

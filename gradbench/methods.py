@@ -1,22 +1,33 @@
-"""Gradient methods: a registry of short functions (model, options) -> (flat gradient, Counter).
+"""Gradient methods: short functions (model, options) -> GradientResult, and the one registry that
+holds everything about each of them.
 
-Adding a method is one function and one line in METHODS. Every method can be asked for a subset
-of the gradient (`indices`), which is how the timing samples a method too slow to run in full;
-backprop always computes everything (that is its point).
+A registry entry (Method) carries the function, its public name (the --methods value and the `method`
+column of every output), its table label, whether it can be sampled, its closed-form cost, the
+tolerance the tests hold it to per dtype, and its plot colour. The CLI, the report, the plots, the
+tests and the benchmarks all read it from here: adding a method is one function and one `register`.
+
+Every sampleable method can be asked for a subset of the gradient (`Options.indices`), which is how
+the timing samples a method too slow to run in full; backprop always computes everything (that is its
+point).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from . import numeric
+from . import costs, numeric
 from .batched import perturbed_losses
+from .mlp import MLP
 from .ops import Counter
 from .passes import backward, forward, jvp
-from .spec import GradbenchError
+from .spec import GradbenchError, Spec
+
+DEFAULT_MEMORY = 2**30  # bytes a batched method may use for its stacked perturbations
 
 
 @dataclass(frozen=True)
@@ -27,20 +38,86 @@ class Options:
 
     eps: float | None = None
     indices: np.ndarray | None = None
-    memory: int = 2**30
+    memory: int = DEFAULT_MEMORY
 
 
-def _indices(model, opts: Options) -> np.ndarray:
+class GradientResult(NamedTuple):
+    """A flat gradient (N,) laid out like theta, and the Counter of every operation that computed it."""
+
+    gradient: np.ndarray
+    counts: Counter
+
+
+Compute = Callable[[MLP, Options], GradientResult]
+Cost = Callable[[Spec, int, int], Counter]  # (spec, gradient entries n, memory bytes) -> counts
+
+
+@dataclass(frozen=True)
+class Method:
+    """Everything about one gradient method. `rtol`: the relative error against backprop the tests
+    hold it to, per dtype, with smooth activations."""
+
+    name: str  # the --methods / --gradient value and the `method` column of every output
+    compute: Compute
+    cost: Cost
+    description: str
+    rtol: Mapping[str, float]
+    color: str  # matplotlib colour in the plots
+    sampleable: bool = True  # computes entry by entry and honours Options.indices
+    label: str = ""  # table label: the name (default), or a longer label that contains it
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Add a method to the registry; its name must be new and its label must show the name."""
+    if method.name in METHODS:
+        raise ValueError(f"a method named {method.name!r} is already registered")
+    method = replace(method, label=method.label or method.name)
+    if method.name not in method.label:
+        raise ValueError(f"label {method.label!r} must contain the method's name {method.name!r}")
+    METHODS[method.name] = method
+    return method
+
+
+@contextmanager
+def registered(method: Method) -> Iterator[Method]:
+    """A method registered for the duration of a `with` block (plug-ins, tests)."""
+    method = register(method)
+    try:
+        yield method
+    finally:
+        del METHODS[method.name]
+
+
+def lookup(name: str) -> Method:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise GradbenchError(f"unknown method {name!r}: choose from {', '.join(METHODS)}") from None
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max|a - b| / max(max|a|, max|b|) over the whole vector (0 when both are zero)."""
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
+
+
+# --- helpers shared by the methods -------------------------------------------------------------
+
+
+def _indices(model: MLP, opts: Options) -> np.ndarray:
     return np.arange(model.n_params) if opts.indices is None else np.asarray(opts.indices)
 
 
-def _empty_gradient(model, opts: Options) -> np.ndarray:
-    return np.empty(model.n_params, model.dtype) if opts.indices is None else np.full(
-        model.n_params, np.nan, model.dtype
-    )
+def _empty_gradient(model: MLP, opts: Options) -> np.ndarray:
+    if opts.indices is None:
+        return np.empty(model.n_params, model.dtype)
+    return np.full(model.n_params, np.nan, model.dtype)
 
 
-def steps(model, opts: Options, power: float, idx: np.ndarray | None = None) -> np.ndarray:
+def steps(model: MLP, opts: Options, power: float, idx: np.ndarray | None = None) -> np.ndarray:
     """Steps h_i = eps^power * max(1, |theta_i|), or the user's absolute --eps; for idx only if given."""
     theta = model.theta if idx is None else model.theta[idx]
     if opts.eps is not None:
@@ -48,33 +125,50 @@ def steps(model, opts: Options, power: float, idx: np.ndarray | None = None) -> 
     return np.finfo(model.dtype).eps ** power * np.maximum(1.0, np.abs(theta))
 
 
-def forward_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The step a finite difference really takes after rounding: fl(theta + h) - theta."""
+    return (theta + h) - theta
+
+
+# --- the methods ---------------------------------------------------------------------------------
+
+
+def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
-    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 2, idx),
-                                   idx, _empty_gradient(model, opts))
-    return g, c
+    h = steps(model, opts, 1 / 2, idx)
+    g = numeric.forward_difference(
+        lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts)
+    )
+    return GradientResult(g, c)
 
 
-def central_difference(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
-    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, steps(model, opts, 1 / 3, idx),
-                                   idx, _empty_gradient(model, opts))
-    return g, c
+    h = steps(model, opts, 1 / 3, idx)
+    g = numeric.central_difference(
+        lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts)
+    )
+    return GradientResult(g, c)
 
 
-def complex_step(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def complex_step(model: MLP, opts: Options) -> GradientResult:
     """Im L(theta + i h e_i) / h: N complex forward passes, exact to round-off (no cancellation)."""
     c = Counter()
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
     W, b = model.views(z)
-    g = numeric.complex_step(lambda: forward(model, W, b, c), z, numeric.COMPLEX_STEP,
-                             _indices(model, opts), _empty_gradient(model, opts))
-    return g, c
+    g = numeric.complex_step(
+        lambda: forward(model, W, b, c),
+        z,
+        numeric.COMPLEX_STEP,
+        _indices(model, opts),
+        _empty_gradient(model, opts),
+    )
+    return GradientResult(g, c)
 
 
-def forward_mode(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def forward_mode(model: MLP, opts: Options) -> GradientResult:
     """One JVP per unit direction e_i, dual numbers through the layers: exact, N tangent passes."""
     c, g = Counter(), _empty_gradient(model, opts)
     v = np.zeros(model.n_params, model.dtype)
@@ -83,68 +177,131 @@ def forward_mode(model, opts: Options) -> tuple[np.ndarray, Counter]:
         v[i] = 1.0
         g[i] = jvp(model, dW, db, c)[1]
         v[i] = 0.0
-    return g, c
+    return GradientResult(g, c)
 
 
-def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The step a finite difference really takes after rounding: fl(theta + h) - theta."""
-    return (theta + h) - theta
+def backprop(model: MLP, opts: Options) -> GradientResult:
+    """One forward pass keeping activations, one backward pass: the whole gradient."""
+    c, g = Counter(), np.empty(model.n_params, model.dtype)
+    forward(model, model.W, model.b, c)
+    backward(model, *model.views(g), c)
+    return GradientResult(g, c)
 
 
-def forward_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def forward_batched(model: MLP, opts: Options) -> GradientResult:
     """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    theta = model.theta[idx]
-    up = _taken(theta, steps(model, opts, 1 / 2, idx))
+    up = _taken(model.theta[idx], steps(model, opts, 1 / 2, idx))
     L0, (L_up,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
     g[idx] = (L_up - L0) / up
-    return g, c
+    return GradientResult(g, c)
 
 
-def central_batched(model, opts: Options) -> tuple[np.ndarray, Counter]:
+def central_batched(model: MLP, opts: Options) -> GradientResult:
     """The central difference, batched: 2N losses, the shared prefix computed once."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
     theta, h = model.theta[idx], steps(model, opts, 1 / 3, idx)
     up, down = _taken(theta, h), -_taken(theta, -h)
     _, (L_up, L_down) = perturbed_losses(model, idx, [up, -down], c, opts.memory, base_loss=False)
     g[idx] = (L_up - L_down) / (up + down)
-    return g, c
+    return GradientResult(g, c)
 
 
-def backprop(model, opts: Options) -> tuple[np.ndarray, Counter]:
-    """One forward pass keeping activations, one backward pass: the whole gradient."""
-    c, g = Counter(), np.empty(model.n_params, model.dtype)
-    forward(model, model.W, model.b, c)
-    backward(model, *model.views(g), c)
-    return g, c
+# --- the registry: one entry per method ----------------------------------------------------------
+# rtol: float64 bounds from the error analysis (forward O(sqrt eps), central O(eps^(2/3)), exact methods
+# to round-off); float32 bounds measured over the property tests' shapes with a margin.
+
+FORWARD = register(
+    Method(
+        "forward",
+        forward_difference,
+        cost=lambda spec, n, memory: costs.forward_pass(spec) * (n + 1),
+        description="forward difference (L(θ+h eᵢ) − L(θ)) / h: N+1 passes, O(h)",
+        rtol={"float64": 1e-5, "float32": 5e-2},
+        color="C0",
+    )
+)
+CENTRAL = register(
+    Method(
+        "central",
+        central_difference,
+        cost=lambda spec, n, memory: costs.forward_pass(spec) * (2 * n),
+        description="central difference (L(θ+h eᵢ) − L(θ−h eᵢ)) / 2h: 2N passes, O(h²)",
+        rtol={"float64": 1e-8, "float32": 1e-2},
+        color="C1",
+    )
+)
+COMPLEX = register(
+    Method(
+        "complex",
+        complex_step,
+        cost=lambda spec, n, memory: costs.forward_pass(spec, complex_=True) * n,
+        description="complex step Im L(θ + i h eᵢ) / h: N complex passes, exact",
+        rtol={"float64": 1e-13, "float32": 5e-5},
+        color="C2",
+    )
+)
+FORWARD_MODE = register(
+    Method(
+        "forward-mode",
+        forward_mode,
+        cost=lambda spec, n, memory: costs.tangent_pass(spec) * n,
+        description="forward-mode AD: one dual-number pass per direction eᵢ, exact",
+        rtol={"float64": 1e-13, "float32": 1e-5},
+        color="C3",
+    )
+)
+BACKPROP = register(
+    Method(
+        "backprop",
+        backprop,
+        cost=lambda spec, n, memory: costs.forward_pass(spec) + costs.backward_pass(spec),
+        description="backprop: one forward pass keeping activations, one backward pass",
+        rtol={"float64": 0.0, "float32": 0.0},
+        color="k",
+        sampleable=False,
+    )
+)
+FORWARD_BATCHED = register(
+    Method(
+        "forward-batched",
+        forward_batched,
+        cost=lambda spec, n, memory: costs.batched(spec, memory, central=False),
+        description="forward difference, each layer's perturbations in tall matmuls",
+        rtol={"float64": 1e-5, "float32": 5e-2},
+        color="C4",
+    )
+)
+CENTRAL_BATCHED = register(
+    Method(
+        "central-batched",
+        central_batched,
+        cost=lambda spec, n, memory: costs.batched(spec, memory, central=True),
+        description="central difference, each layer's perturbations in tall matmuls",
+        rtol={"float64": 1e-8, "float32": 1e-2},
+        color="C5",
+    )
+)
+
+REFERENCE = BACKPROP  # what every other method's error and time ratio are measured against
 
 
-Method = Callable[[object, Options], tuple[np.ndarray, Counter]]
-
-METHODS: dict[str, Method] = {
-    "forward": forward_difference,
-    "central": central_difference,
-    "complex": complex_step,
-    "forward-mode": forward_mode,
-    "backprop": backprop,
-    "forward-batched": forward_batched,
-    "central-batched": central_batched,
-}
-
-# Methods that compute the gradient entry by entry, so a random subset can be timed and extrapolated.
-SAMPLEABLE = {"forward", "central", "complex", "forward-mode", "forward-batched", "central-batched"}
+# --- the public way to compute and predict a gradient ------------------------------------------
 
 
-def gradient(model, method: str = "backprop", **options) -> tuple[np.ndarray, Counter]:
+def gradient(
+    model: MLP,
+    method: str = REFERENCE.name,
+    *,
+    eps: float | None = None,
+    indices: np.ndarray | None = None,
+    memory: int = DEFAULT_MEMORY,
+) -> GradientResult:
     """The gradient of `model`'s loss by `method`, with a Counter of every operation that ran."""
-    try:
-        fn = METHODS[method]
-    except KeyError:
-        raise GradbenchError(f"unknown method {method!r}: choose from {', '.join(METHODS)}") from None
-    return fn(model, Options(**options))
+    return lookup(method).compute(model, Options(eps=eps, indices=indices, memory=memory))
 
 
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """max|a - b| / max(max|a|, max|b|) over the whole vector (0 when both are zero)."""
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
-    return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
+def predict(method: str, spec: Spec, n: int | None = None, memory: int = DEFAULT_MEMORY) -> Counter:
+    """The counts `method` performs for the gradient of `spec` (or `n` of its entries; the batched
+    methods' chunking depends on `memory`, their buffer budget in bytes)."""
+    return lookup(method).cost(spec, spec.n_params if n is None else n, memory)

@@ -2,7 +2,7 @@
 
 `f` is a function of no arguments that reads `x`; each method changes one entry of `x`, calls `f`,
 and puts the entry back, so no perturbation copies `x`. The MLP methods pass their (counted) forward
-pass as `f`; `gradient(fn, x)` wraps an ordinary fn(x) -> scalar.
+pass as `f`; `gradient(fn, x, rule)` wraps an ordinary fn(x) -> scalar.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 COMPLEX_STEP = 1e-20  # exact to round-off for any h this small: no subtraction, no cancellation
 
@@ -61,15 +62,22 @@ def complex_step(f: Callable[[], complex], z: np.ndarray, h: float = COMPLEX_STE
     return g
 
 
-def gradient(fn: Callable[[np.ndarray], float], x, method: str = "central", h: float | None = None
-             ) -> np.ndarray:
-    """The gradient of fn at x by `method` (forward, central or complex); h defaults to the usual
-    eps^(1/2), eps^(1/3) (times max(1, |x_i|)) or 1e-20."""
-    if method == "complex":
+Rule = Callable[..., np.ndarray]
+STEP_POWER: dict[Rule, float] = {}  # filled below: the default step is eps^power * max(1, |x_i|)
+
+
+def gradient(fn: Callable[[np.ndarray], float], x: ArrayLike, rule: Rule | None = None,
+             h: float | None = None) -> np.ndarray:
+    """The gradient of fn at x by `rule` (forward_difference, central_difference (default) or
+    complex_step); h defaults to eps^(1/2), eps^(1/3) (times max(1, |x_i|)) or 1e-20."""
+    rule = rule or central_difference
+    shape = np.shape(x)
+    if rule is complex_step:
         z = np.array(x, dtype=complex).ravel()
-        return complex_step(lambda: fn(z.reshape(np.shape(x))), z, h or COMPLEX_STEP).reshape(np.shape(x))
+        return complex_step(lambda: fn(z.reshape(shape)), z, h or COMPLEX_STEP).reshape(shape)
     v = np.array(x, dtype=float).ravel()
-    power = {"forward": 1 / 2, "central": 1 / 3}[method]
-    step = h if h is not None else np.finfo(float).eps ** power * np.maximum(1.0, np.abs(v))
-    rule = forward_difference if method == "forward" else central_difference
-    return rule(lambda: fn(v.reshape(np.shape(x))), v, step).reshape(np.shape(x))
+    step = h if h is not None else np.finfo(float).eps ** STEP_POWER[rule] * np.maximum(1.0, np.abs(v))
+    return rule(lambda: fn(v.reshape(shape)), v, step).reshape(shape)
+
+
+STEP_POWER.update({forward_difference: 1 / 2, central_difference: 1 / 3})

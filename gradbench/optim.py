@@ -83,5 +83,9 @@ OPTIMIZERS: dict[str, Rule] = {
     "adam": adam,
 }
 
+# The hyper-parameters other than lr, with their valid [low, high) ranges (`--hyper KEY=VALUE`).
+HYPER_RANGES = {"momentum": (0.0, 1.0), "alpha": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0),
+                "eps": (1e-300, float("inf"))}
+
 # Learning rates that train the seeds' XOR network with each rule (tests hold this).
 DEFAULT_LR = {"sgd": 0.2, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}

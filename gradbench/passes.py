@@ -2,16 +2,68 @@
 
 Shapes: X (B, D); W[l] (w[l], w[l+1]); b[l] (w[l+1],); A[l] = f(A[l-1] @ W[l] + b[l]) (B, w[l+1]),
 no activation after the last layer; loss = mean((A[L-1] - Y)^2) over the B*K entries.
+
+The passes own their buffers (a Workspace per model, dtype and batch size), so a pass allocates
+nothing per layer and the model holds parameters and data only.
 """
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mlp import MLP
 from .ops import Counter, add, dot, func, matmul, multiply, subtract, total
 
 
-def forward(model, W, b, c: Counter):
-    """One forward pass; leaves every layer's output in the workspace for a backward pass."""
-    ws = model.workspace(W[0].dtype)
+@dataclass
+class Workspace:
+    """Preallocated per-layer buffers of one dtype and batch size B.
+
+    A[l] holds layer l's output (B, w[l+1]); T[l], U[l] hold gradients or tangents of the same shape;
+    diff holds the loss residual (B, K) and flat, a 1-D view of it for inner products.
+    """
+
+    A: list[np.ndarray]
+    T: list[np.ndarray]
+    U: list[np.ndarray]
+    diff: np.ndarray
+    flat: np.ndarray
+
+    @classmethod
+    def allocate(cls, widths: tuple[int, ...], batch: int, dtype: np.dtype) -> Workspace:
+        shapes = [(batch, n) for n in widths[1:]]
+        diff = np.empty(shapes[-1], dtype)
+        return cls(
+            A=[np.empty(s, dtype) for s in shapes],
+            T=[np.empty(s, dtype) for s in shapes],
+            U=[np.empty(s, dtype) for s in shapes],
+            diff=diff,
+            flat=diff.reshape(-1),
+        )
+
+
+# Buffers live as long as their model: weak keys, so a dropped model frees its workspaces.
+_WORKSPACES: weakref.WeakKeyDictionary[MLP, dict[tuple[np.dtype, int], Workspace]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def workspace(model: MLP, dtype: np.dtype) -> Workspace:
+    """The model's buffers for `dtype` at its current batch size, allocated on first use."""
+    spaces = _WORKSPACES.setdefault(model, {})
+    key = (np.dtype(dtype), model.batch)
+    if key not in spaces:
+        spaces[key] = Workspace.allocate(model.spec.widths, model.batch, key[0])
+    return spaces[key]
+
+
+def forward(model: MLP, W: list[np.ndarray], b: list[np.ndarray | None], c: Counter) -> np.ndarray:
+    """One forward pass with parameters (W, b) (views of theta or of a complex copy of it); leaves every
+    layer's output in the workspace for a backward pass. Returns the loss as a 0-d array."""
+    ws = workspace(model, W[0].dtype)
     A = model.X
     last = len(W) - 1
     for l, (Wl, bl) in enumerate(zip(W, b)):
@@ -25,25 +77,26 @@ def forward(model, W, b, c: Counter):
     return _mse(model, A, ws, c)
 
 
-def _mse(model, A, ws, c: Counter):
+def _mse(model: MLP, A: np.ndarray, ws: Workspace, c: Counter) -> np.ndarray:
     subtract(c, A, model.Y, out=ws.diff)
     return multiply(c, dot(c, ws.flat, ws.flat), 1.0 / ws.flat.size)
 
 
-def backward(model, gW, gb, c: Counter) -> None:
+def backward(model: MLP, gW: list[np.ndarray], gb: list[np.ndarray | None], c: Counter) -> None:
     """Backprop after `forward`: writes dL/dW[l], dL/db[l] into the gradient views gW, gb.
 
     dZ[L-1] = 2/n (A[L-1] - Y); dW[l] = A[l-1].T @ dZ[l]; db[l] = sum_rows dZ[l];
     dZ[l-1] = (dZ[l] @ W[l].T) * f'(A[l-1]). 2L-1 matmuls: no dX for the input layer.
     """
-    ws = model.workspace(model.dtype)
+    ws = workspace(model, model.dtype)
     W, L = model.W, len(model.W)
     dZ = multiply(c, ws.diff, 2.0 / ws.diff.size, out=ws.T[L - 1])
     for l in range(L - 1, -1, -1):
         A_prev = ws.A[l - 1] if l > 0 else model.X
         matmul(c, A_prev.T, dZ, out=gW[l])
-        if gb[l] is not None:
-            total(c, dZ, axis=0, out=gb[l])
+        gbl = gb[l]
+        if gbl is not None:
+            total(c, dZ, axis=0, out=gbl)
         if l > 0:
             dA = matmul(c, dZ, W[l].T, out=ws.U[l - 1])
             g = func(c, model.act_grad, A_prev, out=ws.T[l - 1])
@@ -51,13 +104,15 @@ def backward(model, gW, gb, c: Counter) -> None:
     c.backward_passes += 1
 
 
-def jvp(model, dW, db, c: Counter):
+def jvp(
+    model: MLP, dW: list[np.ndarray], db: list[np.ndarray | None], c: Counter
+) -> tuple[np.ndarray, np.ndarray]:
     """Forward-mode AD: one pass of dual numbers (value, tangent) along the direction (dW, db).
 
     Returns (loss, directional derivative). Per layer: Z = A W + b and
     dZ = A dW + db + dA W (no dA W for the first layer: the inputs do not depend on theta).
     """
-    ws = model.workspace(model.dtype)
+    ws = workspace(model, model.dtype)
     W, b = model.W, model.b
     A, dA = model.X, None
     last = len(W) - 1
@@ -74,6 +129,18 @@ def jvp(model, dW, db, c: Counter):
             multiply(c, dZ, func(c, model.act_grad, Z, out=ws.U[l]), out=dZ)
         A, dA = Z, dZ
     c.forward_passes += 1
+    assert dA is not None  # the loop ran at least once: a Spec has layers >= 1
     loss = _mse(model, A, ws, c)
     tangent = multiply(c, dot(c, ws.flat, dA.reshape(-1)), 2.0 / dA.size)
     return loss, tangent
+
+
+def loss(model: MLP, counter: Counter | None = None) -> float:
+    """The MSE loss at the model's current parameters (counted into `counter` when given)."""
+    return float(forward(model, model.W, model.b, counter or Counter()))
+
+
+def outputs(model: MLP) -> np.ndarray:
+    """The network's outputs (B, K) at the current parameters: one uncounted forward pass."""
+    forward(model, model.W, model.b, Counter())
+    return workspace(model, model.dtype).A[-1].copy()

@@ -4,36 +4,23 @@ and the time ratio to backprop against N beside the ratio the pass counts predic
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .report import NAMES
-from .spec import GradbenchError
-from .sweep import COLUMNS
+from .files import write_with
+from .methods import REFERENCE
+from .report import color, label
+from .sweep import read_sweep
 
-COLORS = {"forward": "C0", "central": "C1", "complex": "C2", "forward-mode": "C3", "backprop": "k",
-          "forward-batched": "C4", "central-batched": "C5", "torch": "C7"}
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
 MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
 OTHER_MARKERS = ["s", "^", "D", "v"]
-
-
-def read_sweep(path: Path):
-    import pandas as pd
-
-    if not path.is_file():
-        raise GradbenchError(f"cannot read {path}: no such file")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        raise GradbenchError(f"{path} is not a sweep CSV (it cannot be parsed)") from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise GradbenchError(f"{path} is not a sweep CSV: missing columns {', '.join(missing[:4])}"
-                             + ("..." if len(missing) > 4 else ""))
-    if frame.empty:
-        raise GradbenchError(f"{path} has no rows to plot")
-    return frame
 
 
 def fit_slope(n: np.ndarray, y: np.ndarray) -> float:
@@ -47,7 +34,7 @@ def fit_slope(n: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(np.log(n[half]), np.log(y[half]), 1)[0])
 
 
-def crossings(n: np.ndarray, ratio: np.ndarray, levels=(10, 100, 1000)) -> dict[int, float]:
+def crossings(n: np.ndarray, ratio: np.ndarray, levels: tuple[int, ...] = (10, 100, 1000)) -> dict[int, float]:
     """The N at which a measured ratio first reaches each level, interpolated in log-log."""
     order = np.argsort(n)
     n, ratio = n[order], ratio[order]
@@ -65,13 +52,13 @@ def crossings(n: np.ndarray, ratio: np.ndarray, levels=(10, 100, 1000)) -> dict[
     return out
 
 
-def series(frame):
+def series(frame: pd.DataFrame) -> Iterator[tuple[str, int, int, pd.DataFrame]]:
     """(method, batch, layers) -> rows sorted by N."""
     for (method, batch, layers), part in frame.groupby(["method", "batch", "layers"], sort=False):
         yield method, int(batch), int(layers), part.sort_values("n_params")
 
 
-def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
+def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any]:
     """Write out (PNG) and its SVG twin; returns the fitted slopes and crossings."""
     import matplotlib
 
@@ -96,30 +83,30 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
     width = {L: w for L, w in zip(layer_values, [1.2, 2.0, 0.7, 2.6] * 4)}  # line width: depth
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
-    summary: dict = {"slopes": {}, "crossings": {}}
+    summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
     for method, batch, layers, part in series(frame):
         n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
-        est = part["estimated"].astype(str).str.lower().eq("true").to_numpy() & (not show_counts)
+        est = part["estimated"].to_numpy(bool) & (not show_counts)
         slope = fit_slope(n, y)
         label_key = f"{method} B={batch}" + (f" L={layers}" if len(layer_values) > 1 else "")
         summary["slopes"][label_key] = slope
-        color = COLORS.get(method, "C9")
-        name = f"{NAMES.get(method, method)}, B={batch}" + (f", L={layers}" if len(layer_values) > 1 else "")
-        left.plot(n, y, style[batch], color=color, lw=width[layers], label=f"{name}: slope {slope:.2f}")
-        left.scatter(n[~est], y[~est], marker=marker[batch], color=color, s=28, zorder=3)
-        left.scatter(n[est], y[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28, zorder=3)
-        if method == "backprop":
+        c = color(method)
+        name = f"{label(method)}, B={batch}" + (f", L={layers}" if len(layer_values) > 1 else "")
+        left.plot(n, y, style[batch], color=c, lw=width[layers], label=f"{name}: slope {slope:.2f}")
+        left.scatter(n[~est], y[~est], marker=marker[batch], color=c, s=28, zorder=3)
+        left.scatter(n[est], y[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28, zorder=3)
+        if method == REFERENCE.name:
             continue
         r_col = "predicted_ratio" if show_counts else "time_ratio"
         ratio = part[r_col].to_numpy(float)
         summary["crossings"][label_key] = crossings(n, ratio)
-        right.plot(n, ratio, style[batch], color=color, lw=width[layers])
-        right.scatter(n[~est], ratio[~est], marker=marker[batch], color=color, s=28, zorder=3)
-        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=color, s=28,
+        right.plot(n, ratio, style[batch], color=c, lw=width[layers])
+        right.scatter(n[~est], ratio[~est], marker=marker[batch], color=c, s=28, zorder=3)
+        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28,
                       zorder=3)
         if batch == batches[0] and layers == layer_values[0]:
             passes = (part["forward_passes"] + part["backward_passes"]).to_numpy(float)
-            right.plot(n, passes / 2, color=color, lw=3, alpha=0.25)  # backprop does 2 passes
+            right.plot(n, passes / 2, color=c, lw=3, alpha=0.25)  # backprop does 2 passes
 
     for level in (10, 100, 1000):
         right.axhline(level, color="grey", lw=0.6, ls=":")
@@ -149,16 +136,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict:
     return summary
 
 
-def _save(fig, out: Path) -> None:
-    """PNG and SVG written to temporaries and renamed, so a failure leaves the old files whole."""
-    import os
-    import tempfile
-
+def _save(fig: Figure, out: Path) -> None:
+    """PNG and SVG, each written whole or not at all (files.write_with)."""
     for path, fmt in ((out, "png"), (out.with_suffix(".svg"), "svg")):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
-        os.close(fd)
-        try:
-            fig.savefig(tmp, format=fmt, dpi=110)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=110))

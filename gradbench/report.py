@@ -1,27 +1,41 @@
-"""Showing rows: a rich table with a one-line reading, and CSV/JSON written with pandas."""
+"""Showing measurements: rich tables with a one-line reading, and CSV/JSON written with pandas.
+
+Every label and colour comes from the registries (methods.METHODS, peers.PEERS).
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
 from rich.table import Table
 
-from .files import STDOUT, atomic_write
-from .files import write_json as write_json_doc
-from .results import Row
+from .files import STDOUT, write_json, write_text
+from .methods import METHODS, REFERENCE
+from .peers import PEERS
+from .results import COLUMNS, Measurement
 
-NAMES = {
-    "forward": "forward difference",
-    "central": "central difference",
-    "complex": "complex step",
-    "forward-mode": "forward-mode AD",
-    "backprop": "backprop",
-    "forward-batched": "forward difference, batched",
-    "central-batched": "central difference, batched",
-    "torch": "torch.autograd (peer)",
-}
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.progress import Progress
+
+    from .bench import Target
+    from .train import TrainResult
+
+
+def label(name: str) -> str:
+    """The table label of a method or peer (it contains the name); an unknown name is shown as is."""
+    entry = METHODS.get(name) or PEERS.get(name)
+    return entry.label if entry else name
+
+
+def color(name: str) -> str:
+    """The plot colour of a method or peer."""
+    entry = METHODS.get(name) or PEERS.get(name)
+    return entry.color if entry else "C9"
 
 
 def seconds(t: float) -> str:
@@ -38,24 +52,29 @@ def ratio(x: float) -> str:
     return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
 
 
-def compact(n: int | None) -> str:
+def compact(n: int | float | None) -> str:
     if n is None or (isinstance(n, float) and math.isnan(n)):  # not counted (None, or NaN from a CSV)
         return "-"
     return f"{n:,}" if n < 10**7 else f"{n:.3g}"
 
 
-SHORT = {"forward-mode": "fwd-mode AD", "forward-batched": "fwd-batched", "central-batched": "cen-batched"}
-
-
 UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
 
 
-def spread(r: Row) -> str:
+def spread(r: Measurement) -> str:
     """Half the interquartile range, as a percentage of the median."""
     return f"±{50 * (r.time_q3_s - r.time_q1_s) / r.time_s:.1f}%" if r.time_s > 0 else "-"
 
 
-def table(rows: list[Row], title: str) -> Table:
+def compare_title(rows: list[Measurement], threads: int) -> str:
+    """What was measured, in one line: the shape, the arithmetic, N and the BLAS threads."""
+    r = rows[0]
+    widths = "-".join(map(str, (r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs)))
+    return (f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
+            f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}")
+
+
+def table(rows: list[Measurement], title: str) -> Table:
     t = Table(title=title, title_justify="left", caption_justify="left")
     t.add_column("method", no_wrap=True)
     for name in ("N", "fwd", "bwd", "matmuls", "adds", "mults", "FLOPs", "time", "IQR",
@@ -64,10 +83,10 @@ def table(rows: list[Row], title: str) -> Table:
     for r in rows:
         mark = "~" if r.estimated else ""
         t.add_row(
-            SHORT.get(r.method, r.method), f"{r.n_params:,}", f"{r.forward_passes:,}",
+            label(r.method), f"{r.n_params:,}", f"{r.forward_passes:,}",
             f"{r.backward_passes:,}", compact(r.matmuls), compact(r.adds), compact(r.multiplies),
             compact(r.flops), mark + seconds(r.time_s), spread(r), mark + ratio(r.time_ratio),
-            ratio(r.predicted_ratio), f"{r.rel_error:.1e}" if r.method != "backprop" else "ref",
+            ratio(r.predicted_ratio), f"{r.rel_error:.1e}" if r.method != REFERENCE.name else "ref",
         )
     t.caption = ("fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, "
                  "IQR: half its interquartile range; /bp: ratio to backprop; rel.err: "
@@ -75,27 +94,27 @@ def table(rows: list[Row], title: str) -> Table:
     return t
 
 
-def _passes(r: Row) -> str:
-    if r.method.endswith("-batched"):
+def _passes(r: Measurement) -> str:
+    if r.matmuls is not None and r.matmuls < r.forward_passes:  # stacked: several losses per matmul
         return f"{r.forward_passes:,} loss evaluations in {r.matmuls:,} stacked matmuls"
     if r.backward_passes:
         return f"{r.forward_passes:,} forward + {r.backward_passes:,} backward"
     return f"{r.forward_passes:,} forward passes"
 
 
-def reading(rows: list[Row]) -> list[str]:
+def reading(rows: list[Measurement]) -> list[str]:
     """What the numbers mean, one line per method measured against backprop."""
-    bp = next((r for r in rows if r.method == "backprop"), None)
+    bp = next((r for r in rows if r.method == REFERENCE.name), None)
     if bp is None:
         return []
     lines = []
     for r in rows:
-        if r.method == "backprop":
+        if r.method == REFERENCE.name:
             continue
         passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
         est = " (estimated)" if r.estimated else ""
         lines.append(
-            f"{NAMES.get(r.method, r.method)} did {_passes(r)} where backprop did {_passes(bp)}: "
+            f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
@@ -110,32 +129,35 @@ def reading(rows: list[Row]) -> list[str]:
     return lines
 
 
-def frame(rows: Iterable[Row]):
+def frame(rows: Iterable[Measurement]) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([r.as_dict() for r in rows])
+    return pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
 
 
-def write_csv(rows: list[Row], meta: dict, path: str) -> None:
+def write_rows_csv(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
     """Rows as CSV; the metadata beside it in PATH.meta.json (stdout gets the rows only)."""
-    atomic_write(path, frame(rows).to_csv(index=False))
+    write_text(path, frame(rows).to_csv(index=False))
     if path != STDOUT:
-        write_json_doc(f"{path}.meta.json", meta)
+        write_json(f"{path}.meta.json", meta)
 
 
-def write_json(rows: list[Row], meta: dict, path: str) -> None:
+def write_rows_json(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
     """{"metadata": {...}, "rows": [...]}."""
     records = json.loads(frame(rows).to_json(orient="records", double_precision=15))
-    write_json_doc(path, {"metadata": meta, "rows": records})
+    write_json(path, {"metadata": meta, "rows": records})
 
 
-def train_table(result) -> Table:
+def train_table(result: TrainResult) -> Table:
     """Final losses and accuracies, wall time, and the gradients' counts over the whole run."""
     t = Table(show_header=False)
     t.add_column("", style="bold")
     t.add_column("", justify="right")
     last = result.history[-1]
-    pct = lambda a: "-" if a is None else f"{100 * a:.1f}%"
+
+    def pct(a: float | None) -> str:
+        return "-" if a is None else f"{100 * a:.1f}%"
+
     for name, value in [
         ("epochs run", f"{len(result.history):,}"), ("optimizer steps", f"{result.steps:,}"),
         ("train loss", f"{last.train_loss:.4g}"), ("test loss", f"{last.test_loss:.4g}"),
@@ -150,22 +172,27 @@ def train_table(result) -> Table:
     return t
 
 
-def write_history(result, meta: dict, csv: str | None, json_path: str | None) -> None:
+def write_history(result: TrainResult, meta: dict[str, Any], csv: str | None, json_path: str | None) -> None:
     """The per-epoch curve as CSV (totals and metadata beside it) and everything as JSON."""
     import pandas as pd
 
     curve = pd.DataFrame([vars(e) for e in result.history])
     doc = {"metadata": meta, "spec": result.spec.as_dict(), "totals": result.totals()}
     if csv:
-        atomic_write(csv, curve.to_csv(index=False))
+        write_text(csv, curve.to_csv(index=False))
         if csv != STDOUT:
-            write_json_doc(f"{csv}.meta.json", doc)
+            write_json(f"{csv}.meta.json", doc)
     if json_path:
         doc["history"] = json.loads(curve.to_json(orient="records", double_precision=15))
-        write_json_doc(json_path, doc)
+        write_json(json_path, doc)
 
 
-def reproduce_report(console, doc: dict) -> None:
+def _methods(block: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-method entries of a reproduce block (the others are its scalars)."""
+    return {k: v for k, v in block.items() if isinstance(v, dict)}
+
+
+def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
     """The three blocks of `gradbench reproduce`, then seed 004's count."""
     s, t, m, s4 = doc["seed_accounting"], doc["true_accounting"], doc["measured"], doc["seed_004"]
     L, N = doc["spec"]["layers"], t["n_params"]
@@ -185,10 +212,8 @@ def reproduce_report(console, doc: dict) -> None:
     t2 = Table(show_edge=False)
     for col in ("method", "passes per gradient", f"passes over {E:,} epochs", "matmuls"):
         t2.add_column(col, justify="left" if col == "method" else "right")
-    per = {"forward": f"N+1 = {N + 1:,}", "central": f"2N = {2 * N:,}", "backprop": "1 fwd + 1 bwd"}
-    for method in ("forward", "central", "backprop"):
-        r = t[method]
-        t2.add_row(NAMES[method], per[method], f"{r['passes']:,}", f"{r['matmuls']:,}")
+    for method, r in _methods(t).items():
+        t2.add_row(label(method), r["per_gradient"], f"{r['passes']:,}", f"{r['matmuls']:,}")
     console.print(f"N = {N:,} parameters: a numerical gradient perturbs each one, not each tensor.")
     console.print(t2)
 
@@ -198,13 +223,14 @@ def reproduce_report(console, doc: dict) -> None:
     check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
     for col in ("method", "passes (counted)", "matmuls (counted)", check, "time in gradients", "final loss"):
         t3.add_column(col, justify="left" if col == "method" else "right")
-    for method in ("forward", "backprop"):
-        r, p = m[method], doc["measured_predicted"][method]
+    for method, r in _methods(m).items():
+        p = doc["measured_predicted"][method]
         same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
-        t3.add_row(NAMES[method], f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
+        t3.add_row(label(method), f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
                    seconds(r["gradient_s"]), f"{r['final_train_loss']:.6g}")
     console.print(t3)
-    console.print(f"Forward differences took [bold]{ratio(m['time_ratio'])}[/] the time of backprop for the "
+    slow, fast = list(_methods(m))
+    console.print(f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
                   f"same training (the losses agree because the gradients do).", highlight=False)
 
     console.rule("Seed 004: N(N+1) multiplications per numerical-gradient step")
@@ -219,18 +245,62 @@ def reproduce_report(console, doc: dict) -> None:
         highlight=False)
 
 
-def sweep_table(rows: list[Row]) -> Table:
+def sweep_table(rows: list[Measurement]) -> Table:
     """One line per grid point: N, backprop's time, and every other method's time ratio to it."""
-    methods = list(dict.fromkeys(r.method for r in rows if r.method != "backprop"))
-    t = Table(title="time per gradient relative to backprop (~ estimated)", title_justify="left")
-    for col in ("L", "H", "B", "N", "backprop", *(SHORT.get(m, m) for m in methods)):
+    ref = REFERENCE.name
+    methods = list(dict.fromkeys(r.method for r in rows if r.method != ref))
+    t = Table(title=f"time per gradient relative to {ref} (~ estimated)", title_justify="left")
+    for col in ("L", "H", "B", "N", ref, *(label(m) for m in methods)):
         t.add_column(col, justify="right", no_wrap=True)
-    points: dict[tuple, dict[str, Row]] = {}
+    points: dict[tuple[int, int, int, int], dict[str, Measurement]] = {}
     for r in rows:
         points.setdefault((r.layers, r.hidden, r.batch, r.n_params), {})[r.method] = r
     for (L, H, B, N), by_method in points.items():
-        bp = by_method.get("backprop")
+        bp = by_method.get(ref)
         cells = [("~" if r.estimated else "") + ratio(r.time_ratio) if (r := by_method.get(m)) else "-"
                  for m in methods]
         t.add_row(str(L), str(H), str(B), f"{N:,}", seconds(bp.time_s) if bp else "-", *cells)
+    return t
+
+
+def progress_bar(console: Console) -> Progress:
+    """A transient bar with a count, a free-text field `info` and the time remaining."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console, transient=True)
+
+
+def plot_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per plotted series: its log-log slope and where its ratio to backprop crosses 10x, 100x..."""
+    lines = []
+    for key, slope in summary["slopes"].items():
+        method, rest = key.split(" ", 1)
+        cross = summary["crossings"].get(key, {})
+        where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
+        lines.append(f"{label(method)} ({rest}): log-log slope {slope:.2f}"
+                     + (f"; ratio to {REFERENCE.name} reaches {where}" if where else ""))
+    return lines
+
+
+def methods_table() -> Table:
+    """The registry as a table: the name to pass, what it does, whether it samples, its tolerances."""
+    t = Table(title="gradient methods (pass the name to --methods or --gradient)", title_justify="left")
+    for col in ("name", "what it does", "sampled", "rtol f64", "rtol f32"):
+        t.add_column(col, no_wrap=col != "what it does")
+    for m in METHODS.values():
+        t.add_row(m.label, m.description, "yes" if m.sampleable else "no",
+                  f"{m.rtol['float64']:.0e}", f"{m.rtol['float32']:.0e}")
+    return t
+
+
+def bench_table(targets: list[Target], title: str) -> Table:
+    """One line per performance target: what was measured, its bound, whether it holds."""
+    t = Table(title=title, title_justify="left")
+    for col in ("target", "measured", "bound", "holds", "detail"):
+        t.add_column(col, justify="left" if col in ("target", "detail") else "right")
+    verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
+    for x in targets:
+        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
+        t.add_row(x.name, ("~" if x.estimated else "") + f"{x.measured:.3g}", bound, verdict[x.holds], x.detail)
     return t

@@ -4,22 +4,27 @@ N(N+1) multiplications checked on a small bias-free network."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
-from .costs import predict
+from .conditions import Conditions, metadata
 from .data import Dataset
-from .methods import METHODS, Options
+from .methods import BACKPROP, CENTRAL, FORWARD, gradient, predict
 from .mlp import MLP
 from .ops import Counter
 from .optim import Hyper
 from .passes import forward
 from .spec import Spec
-from .train import train
+from .train import Epoch, TrainConfig, train
 
 SEED_EPOCHS = 1000  # 000_7023484e46ef20b9.txt: a 3-layer network trained 1000 epochs
+SEED_SPEC = Spec(layers=3, hidden=10)  # 000: "a 3-layer network" (3 W, 3 b), 10 hidden units
 
 
-def seed_accounting(layers: int, epochs: int) -> dict:
+def seed_accounting(layers: int, epochs: int) -> dict[str, int]:
     """Seed 000: a numerical gradient perturbs each weight tensor with 2 evaluations (f(x+h), f(x-h)),
     each evaluation being `layers` matmuls; backprop is 2 evaluations (forward + backward) per epoch."""
     tensors = 2 * layers  # W and b per layer
@@ -36,13 +41,24 @@ def seed_accounting(layers: int, epochs: int) -> dict:
     }
 
 
-def true_accounting(spec: Spec, epochs: int) -> dict:
+def per_gradient(c: Counter, N: int) -> str:
+    """A gradient's passes as a formula in N where there is one: N+1, 2N, or forward + backward."""
+    if c.backward_passes:
+        return f"{c.forward_passes} fwd + {c.backward_passes} bwd"
+    formula = {N + 1: "N+1", 2 * N: "2N", N: "N"}.get(c.forward_passes)
+    return f"{formula} = {c.forward_passes:,}" if formula else f"{c.forward_passes:,}"
+
+
+def true_accounting(spec: Spec, epochs: int, methods: tuple[str, ...] = (FORWARD.name, CENTRAL.name, BACKPROP.name)
+                    ) -> dict[str, Any]:
     """Per scalar parameter, from the cost model: N+1 (forward) and 2N (central) passes per gradient."""
-    out = {"n_params": spec.n_params}
-    for method in ("forward", "central", "backprop"):
-        c = predict(method, spec) * epochs
+    out: dict[str, Any] = {"n_params": spec.n_params}
+    for method in methods:
+        one = predict(method, spec)
+        c = one * epochs
         out[method] = {"passes": c.forward_passes + c.backward_passes, "forward_passes": c.forward_passes,
-                       "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops}
+                       "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops,
+                       "per_gradient": per_gradient(one, spec.n_params)}
     return out
 
 
@@ -54,25 +70,28 @@ def fixed_data(spec: Spec, samples: int) -> Dataset:
     return Dataset("fixed", X[:samples], Y[:samples], X[samples:], Y[samples:], classification=False)
 
 
-def measured(spec: Spec, epochs: int, samples: int, lr: float, methods=("forward", "backprop"),
-             on_epoch=None) -> dict:
+MEASURED = (FORWARD.name, BACKPROP.name)  # the seeds' comparison: numerical differentiation vs backprop
+OnEpoch = Callable[[str, Epoch], None]
+
+
+def measured(spec: Spec, epochs: int, samples: int, lr: float, on_epoch: OnEpoch | None = None) -> dict[str, Any]:
     """The seeds' scenario actually run: `epochs` full-batch epochs, one SGD step each, per method."""
     data = fixed_data(spec, samples)
-    out = {"samples": samples, "epochs": epochs, "lr": lr}
-    for method in methods:
-        r = train(spec, data, method, "sgd", Hyper(lr=lr), epochs, batch=samples,
-                  on_epoch=(lambda e, m=method: on_epoch(m, e)) if on_epoch else None)
+    out: dict[str, Any] = {"samples": samples, "epochs": epochs, "lr": lr}
+    for method in MEASURED:
+        config = TrainConfig(method=method, optimizer="sgd", hyper=Hyper(lr=lr), epochs=epochs, batch=samples)
+        r = train(spec, data, config, on_epoch=(lambda e, m=method: on_epoch(m, e)) if on_epoch else None)
         c = r.counts
         out[method] = {"passes": c.forward_passes + c.backward_passes, "forward_passes": c.forward_passes,
                        "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops,
                        "wall_s": r.wall_s, "gradient_s": r.gradient_s,
                        "final_train_loss": r.history[-1].train_loss}
-    if "forward" in out and "backprop" in out:
-        out["time_ratio"] = out["forward"]["gradient_s"] / out["backprop"]["gradient_s"]
+    slow, fast = MEASURED
+    out["time_ratio"] = out[slow]["gradient_s"] / out[fast]["gradient_s"]
     return out
 
 
-def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict:
+def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict[str, Any]:
     """Seed 004: a network whose forward pass does N multiplications (batch 1, no biases) needs
     N(N+1) multiplications for one forward-difference gradient. Counted on a small network, then the
     same formula evaluated at N = target."""
@@ -81,8 +100,8 @@ def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict:
     one_pass = Counter()
     forward(model, model.W, model.b, one_pass)
     forward_mults = one_pass.matmul_flops // 2  # a matmul (m,k)@(k,n) multiplies m*k*n times
-    _, step = METHODS["forward"](model, Options())
-    _, one = METHODS["backprop"](model, Options())
+    _, step = gradient(model, FORWARD.name)
+    _, one = gradient(model, BACKPROP.name)
     N = spec.n_params
     return {
         "small_n_params": N,
@@ -93,4 +112,21 @@ def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict:
         "backprop_step_multiplications": one.matmul_flops // 2,
         "target_n_params": target,
         "target_step_multiplications": target * (target + 1),
+    }
+
+
+def reproduce(epochs: int, samples: int, lr: float, conditions: Conditions,
+              on_epoch: OnEpoch | None = None) -> dict[str, Any]:
+    """The whole `gradbench reproduce` document: the seeds' accounting, the true one, the measured runs
+    and the cost model's prediction for exactly those runs (`samples` rows per full batch), seed 004."""
+    spec = SEED_SPEC
+    run = measured(spec, epochs, samples, lr, on_epoch)
+    return {
+        "metadata": metadata(conditions),
+        "spec": spec.as_dict(),
+        "seed_accounting": seed_accounting(spec.layers, SEED_EPOCHS),
+        "true_accounting": true_accounting(spec, SEED_EPOCHS),
+        "measured": run,
+        "measured_predicted": true_accounting(replace(spec, batch=samples), epochs, MEASURED),
+        "seed_004": seed_004(),
     }

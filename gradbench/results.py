@@ -1,18 +1,16 @@
-"""One record per measured method, feeding every output (table, CSV, JSON, plot), and the metadata
-that goes with every result: machine, versions, BLAS and its threads, seed, date, command line."""
+"""The one record of a measured method: it feeds every output (table, CSV, JSON, plot), so they can
+never disagree. Its fields are the CSV columns and JSON keys, in this order."""
 
 from __future__ import annotations
 
-import os
-import platform
-import shlex
-import sys
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
-class Row:
+class Measurement:
+    """One gradient method measured on one model: the spec, what it counted, its timing, its ratios."""
+
     method: str
     layers: int
     hidden: int
@@ -45,48 +43,12 @@ class Row:
     predicted_ratio: float  # FLOPs / backprop's FLOPs (matmul FLOPs for the torch peer)
     rel_error: float  # max|g - g_bp| / max(max|g|, max|g_bp|), over the entries computed
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-COMMAND_LINE: list[str] = sys.argv[1:]  # set by the CLI's entry point to the arguments it was given
-
+COLUMNS = tuple(f.name for f in fields(Measurement))
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
+KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def metadata(seed: int | None = None, threads: int | None = None) -> dict:
-    """Everything needed to judge or repeat a measurement."""
-    import numpy as np
-    from threadpoolctl import threadpool_info
-
-    blas = [
-        {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
-        for info in threadpool_info()
-        if info.get("user_api") == "blas"
-    ]
-    from . import __version__
-
-    return {
-        "gradbench": __version__,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": shlex.join(["gradbench", *COMMAND_LINE]),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "blas": blas,
-        "blas_threads": threads,
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "seed": seed,
-    }

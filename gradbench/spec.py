@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .conditions import available_memory
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 DTYPES = ("float64", "float32")
@@ -78,7 +80,7 @@ class Spec:
                 f"but only {_gib(have)} is available: use fewer layers, a smaller --hidden or --batch"
             )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("widths")
         return d
@@ -91,15 +93,3 @@ def _positive(name: str, value: int) -> None:
 
 def _gib(n: int) -> str:
     return f"{n / 2**30:,.2f} GiB" if n >= 2**28 else f"{n / 2**20:,.1f} MiB"
-
-
-def available_memory() -> int:
-    """Bytes of memory available now (MemAvailable), or physical memory where /proc is absent."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -1,48 +1,31 @@
 """Sweeps: every grid point measured like `compare`, each finished point's rows appended to the CSV
 and flushed before the next point starts, so an interrupted sweep leaves a valid file of finished
-rows that `--resume` continues."""
+rows that `--resume` continues. `read_sweep` is the one reader of such files (resume and plot).
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
-import re
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .results import SPEC_COLUMNS, Row
+from .conditions import Conditions, metadata
+from .files import write_json
+from .measure import Settings, measure_methods
+from .results import COLUMNS, KEY, SPEC_COLUMNS, Measurement
 from .spec import GradbenchError, Spec
 
-COLUMNS = [f.name for f in fields(Row)]
-KEY = [*SPEC_COLUMNS, "method"]  # what identifies a row of a sweep
-_RANGE = re.compile(r"^(\d+)\.\.(\d+)(?:([x+])(\d+))?$")
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-def parse_list(text: str, option: str) -> list[int]:
-    """'1,2,3', '4..256x2' (geometric), '1..4' or '8..64+8' (arithmetic), or a mix: '1,4..16x2'."""
-    values: list[int] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if part.isdigit():
-            values.append(int(part))
-            continue
-        m = _RANGE.match(part)
-        if not m:
-            raise GradbenchError(f"{option}: cannot read {part!r}: use a list like 1,2,3 or a range like 4..256x2")
-        lo, hi, op, step = int(m[1]), int(m[2]), m[3] or "+", int(m[4] or 1)
-        if lo > hi or (op == "x" and (step < 2 or lo < 1)) or (op == "+" and step < 1):
-            raise GradbenchError(f"{option}: range {part!r} is empty or never ends")
-        v = lo
-        while v <= hi:
-            values.append(v)
-            v = v * step if op == "x" else v + step
-    if not values:
-        raise GradbenchError(f"{option} is empty: give at least one value")
-    if min(values) < 1:
-        raise GradbenchError(f"{option}: sizes must be positive, got {min(values)}")
-    return list(dict.fromkeys(values))
+# Column kinds, from the record's declared types: what a valid cell of each column holds.
+_TYPES = {f.name: str(f.type) for f in fields(Measurement)}
+NUMERIC = [c for c, t in _TYPES.items() if t.startswith(("int", "float"))]
+OPTIONAL = {c for c, t in _TYPES.items() if "None" in t}
+BOOLEAN = [c for c, t in _TYPES.items() if t == "bool"]
 
 
 def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str, dtype: str,
@@ -53,62 +36,101 @@ def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str
     return sorted(specs, key=lambda s: (s.n_params * s.batch, s.layers, s.hidden, s.batch))
 
 
-def row_key(values) -> tuple:
-    return tuple(str(v) for v in values)
-
-
-def done_keys(path: Path, activation: str, dtype: str, seed: int) -> set[tuple]:
-    """The (spec, method) keys already in a sweep CSV, refusing a file that is not this sweep's."""
+def read_sweep(path: Path, need_rows: bool = True) -> pd.DataFrame:
+    """The one reader of sweep CSVs (resume and plot): exactly the Measurement columns, every cell of
+    its column's kind; numbers parsed, booleans read. Anything else is refused with the reason."""
     import pandas as pd
 
+    if not path.is_file():
+        raise GradbenchError(f"cannot read {path}: no such file")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise GradbenchError(f"cannot resume {path}: not a readable sweep CSV ({str(e).splitlines()[0]})") from None
-    if list(frame.columns) != COLUMNS:
-        raise GradbenchError(f"cannot resume {path}: its columns are not those of a gradbench sweep")
-    for column, value in (("activation", activation), ("dtype", dtype), ("seed", str(seed))):
-        found = set(frame[column])
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise GradbenchError(f"{path} is not a sweep CSV: it cannot be parsed ({reason})") from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing or len(frame.columns) != len(COLUMNS):
+        what = f"missing columns {', '.join(missing[:4])}" + ("..." if len(missing) > 4 else "")
+        raise GradbenchError(f"{path} is not a sweep CSV: {what if missing else 'extra columns'}")
+    if need_rows and frame.empty:
+        raise GradbenchError(f"{path} has no rows")
+    for column in NUMERIC:
+        text = frame[column]
+        values = pd.to_numeric(text, errors="coerce")
+        bad = values.isna() & ~(text.eq("") & (column in OPTIONAL))
+        if bad.any():
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
+            raise GradbenchError(f"{path}, line {line}: {column} is {text[bad].iloc[0]!r}, not a number")
+        frame[column] = values
+    for column in BOOLEAN:
+        frame[column] = frame[column].str.lower().eq("true")
+    return frame
+
+
+def done_keys(frame: pd.DataFrame, spec: Spec) -> set[tuple[str, ...]]:
+    """The (spec, method) keys already in a sweep, refusing a sweep of other conditions."""
+    for column in ("activation", "dtype", "seed"):
+        value = str(getattr(spec, column))
+        found = set(frame[column].astype(str))
         if found - {value}:
             raise GradbenchError(
-                f"cannot resume {path}: it was swept with {column} {', '.join(sorted(found))}, not {value}")
-    return {row_key(r) for r in frame[KEY].itertuples(index=False)}
+                f"cannot resume: the file was swept with {column} {', '.join(sorted(found))}, not {value}")
+    return {row_key(r) for r in frame[list(KEY)].itertuples(index=False)}
 
 
-def append_rows(fd: int, rows: list[Row], header: bool) -> None:
+def row_key(values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+def append_rows(fd: int, rows: list[Measurement], header: bool) -> None:
     """One write() of whole CSV lines, then fsync: a kill leaves the file ending on a full row."""
     from .report import frame
 
-    text = frame(rows)[COLUMNS].to_csv(index=False, header=header)
+    text = frame(rows).to_csv(index=False, header=header)
     os.write(fd, text.encode())
     os.fsync(fd)
 
 
-def run_sweep(path: Path, specs: list[Spec], methods: list[str], budget_s: float, eps: float | None,
-              memory: int, resume: bool, on_point: Callable[[Spec, str], None] | None = None,
-              on_done: Callable[[Spec, list[Row]], None] | None = None) -> tuple[list[Row], int]:
-    """Measure every point not already in `path`; returns (the new rows, points skipped)."""
-    from .compare import measure_methods
+@dataclass(frozen=True)
+class Sweep:
+    """A grid to measure into one CSV, and how."""
 
-    done = done_keys(path, specs[0].activation, specs[0].dtype, specs[0].seed) if resume and path.exists() else set()
-    header = not (resume and path.exists() and path.stat().st_size > 0)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o644)
-    new_rows, skipped = [], 0
+    path: Path
+    specs: list[Spec]
+    methods: list[str]
+    settings: Settings
+    grid_text: dict[str, str]  # the grid as the user wrote it, for the metadata
+    resume: bool = False
+
+
+def run_sweep(sweep: Sweep, conditions: Conditions, on_point: Callable[[Spec, str], None] | None = None,
+              on_done: Callable[[Spec], None] | None = None) -> tuple[list[Measurement], int]:
+    """Measure every point not already in the CSV; returns (the new rows, points skipped)."""
+    path, resume = sweep.path, sweep.resume and sweep.path.exists()
+    done = done_keys(read_sweep(path, need_rows=False), sweep.specs[0]) if resume else set()
+    meta = metadata(conditions)
+    meta["grid"] = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
+                    "memory_bytes": sweep.settings.memory}
+    write_json(f"{path}.meta.json", meta)
+    header = not (resume and path.stat().st_size > 0)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
+    new_rows: list[Measurement] = []
+    skipped = 0
     try:
-        for spec in specs:
+        for spec in sweep.specs:
             spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
-            todo = [m for m in methods if row_key([*spec_values, m]) not in done]
+            todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
             if not todo:
                 skipped += 1
                 continue
             spec.check_fits()
-            rows = measure_methods(spec, todo, budget_s, eps, memory=memory,
+            rows = measure_methods(spec, todo, sweep.settings,
                                    on_method=(lambda m, s=spec: on_point(s, m)) if on_point else None)
             append_rows(fd, rows, header)
             header = False
             new_rows += rows
             if on_done:
-                on_done(spec, rows)
+                on_done(spec)
     finally:
         os.close(fd)
     return new_rows, skipped

@@ -7,8 +7,9 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 
 MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
 MIN_ROUNDS, MAX_ROUNDS = 5, 15
@@ -31,9 +32,35 @@ class Timing:
     def extrapolated(self, base: float, factor: float, sampled: int) -> Timing:
         """A sample's timing scaled to the full run, base + factor * (t - base) for every statistic t:
         the fixed cost `base` once, the per-entry part `factor` times (never below zero)."""
-        f = lambda t: base + factor * max(t - base, 0.0)
-        return replace(self, median=f(self.median), q1=f(self.q1), q3=f(self.q3), min=f(self.min),
-                       max=f(self.max), estimated=True, sampled=sampled)
+
+        def f(t: float) -> float:
+            return base + factor * max(t - base, 0.0)
+
+        return replace(
+            self,
+            median=f(self.median),
+            q1=f(self.q1),
+            q3=f(self.q3),
+            min=f(self.min),
+            max=f(self.max),
+            estimated=True,
+            sampled=sampled,
+        )
+
+    def as_dict(self) -> dict[str, float | int | bool | None]:
+        return asdict(self)
+
+
+@contextmanager
+def gc_off() -> Iterator[None]:
+    """The garbage collector off for the block (a collection mid-round is noise, not the method's cost)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -50,15 +77,10 @@ def summarize(per_call: list[float], loops: int = 1) -> Timing:
 
 def once(fn: Callable[[], object]) -> float:
     """Seconds for a single call, garbage collector off."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_off():
         t = time.perf_counter_ns()
         fn()
         return (time.perf_counter_ns() - t) * 1e-9
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = MAX_ROUNDS) -> Timing:
@@ -68,18 +90,13 @@ def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = M
     rounds = int(min(max_rounds, max(MIN_ROUNDS, budget_s / max(first * loops, 1e-9))))
     if first * loops * MIN_ROUNDS > budget_s:
         rounds = max(1, min(rounds, int(budget_s / max(first * loops, 1e-9))))
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        per_call = []
+    per_call = []
+    with gc_off():
         for _ in range(rounds):
             t = time.perf_counter_ns()
             for _ in range(loops):
                 fn()
             per_call.append((time.perf_counter_ns() - t) * 1e-9 / loops)
-    finally:
-        if enabled:
-            gc.enable()
     return summarize(per_call, loops)
 
 
@@ -87,21 +104,16 @@ def interleaved(fns: dict[str, Callable[[], object]], rounds: int = 7, min_round
                 ) -> dict[str, Timing]:
     """Time several functions round-robin, so machine noise (another process, a frequency change)
     falls on all of them alike; their ratio is then a fair comparison within one run."""
-    loops = {}
+    loops: dict[str, int] = {}
     for name, fn in fns.items():
         first = once(fn)  # warm-up and calibration
         loops[name] = max(1, math.ceil(min_round_s / max(first, 1e-9)))
     per_call: dict[str, list[float]] = {name: [] for name in fns}
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_off():
         for _ in range(rounds):
             for name, fn in fns.items():
                 t = time.perf_counter_ns()
                 for _ in range(loops[name]):
                     fn()
                 per_call[name].append((time.perf_counter_ns() - t) * 1e-9 / loops[name])
-    finally:
-        if enabled:
-            gc.enable()
     return {name: summarize(v, loops[name]) for name, v in per_call.items()}

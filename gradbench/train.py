@@ -8,16 +8,29 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from .data import Dataset
-from .methods import METHODS, Options
+from .methods import REFERENCE, Options, lookup
 from .mlp import MLP
 from .ops import Counter
 from .optim import OPTIMIZERS, Hyper
-from .passes import forward
+from .passes import loss, outputs
 from .spec import GradbenchError, Spec
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: the gradient method, the update rule and its hyper-parameters, the schedule."""
+
+    method: str = REFERENCE.name
+    optimizer: str = "adam"
+    hyper: Hyper = field(default_factory=Hyper)
+    epochs: int = 300
+    batch: int = 32
+    eps: float | None = None  # absolute finite-difference step
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,7 @@ class TrainResult:
     gradient_s: float = 0.0
     diverged_at: int | None = None
 
-    def totals(self) -> dict:
+    def totals(self) -> dict[str, Any]:
         last = self.history[-1] if self.history else None
         return {
             "epochs": len(self.history), "steps": self.steps, "wall_s": self.wall_s,
@@ -49,13 +62,13 @@ class TrainResult:
         }
 
 
-def evaluate(model: MLP, X: np.ndarray, Y: np.ndarray, classification: bool):
+def evaluate(model: MLP, X: np.ndarray, Y: np.ndarray, classification: bool) -> tuple[float, float | None]:
     """(MSE loss, accuracy or None) on a whole set; uncounted."""
     model.set_data(X, Y)
-    loss = float(forward(model, model.W, model.b, Counter()))
+    value = loss(model)
     if not classification:
-        return loss, None
-    return loss, float(np.mean((model.outputs() > 0.5) == (Y > 0.5)))
+        return value, None
+    return value, float(np.mean((outputs(model) > 0.5) == (Y > 0.5)))
 
 
 def model_for(spec: Spec, data: Dataset, batch: int) -> MLP:
@@ -63,48 +76,52 @@ def model_for(spec: Spec, data: Dataset, batch: int) -> MLP:
     return MLP.build(replace(spec, inputs=data.inputs, outputs=data.outputs, batch=batch))
 
 
-def batches(n: int, batch: int, rng: np.random.Generator):
+def batches(n: int, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
     order = rng.permutation(n) if batch < n else np.arange(n)
     return [order[i : i + batch] for i in range(0, n, batch)]
 
 
-def predict_seconds(model: MLP, data: Dataset, method: str, opts: Options, batch: int, epochs: int) -> float:
+def predict_seconds(spec: Spec, data: Dataset, config: TrainConfig) -> float:
     """Wall time of the run's gradients, predicted from one timed gradient at the training batch size."""
     n = len(data.X_train)
-    model.set_data(data.X_train[:batch], data.Y_train[:batch])
-    METHODS[method](model, opts)  # warm-up
+    batch = min(config.batch, n)
+    model, compute, opts = model_for(spec, data, batch), lookup(config.method).compute, Options(eps=config.eps)
+    compute(model, opts)  # warm-up
     t = time.perf_counter()
-    METHODS[method](model, opts)
-    return (time.perf_counter() - t) * math.ceil(n / batch) * epochs
+    compute(model, opts)
+    return (time.perf_counter() - t) * math.ceil(n / batch) * config.epochs
+
+
+def check_budget(spec: Spec, data: Dataset, config: TrainConfig, budget_s: float) -> None:
+    """Refuse, before training, a run whose gradients are predicted to take longer than budget_s."""
+    predicted = predict_seconds(spec, data, config)
+    if predicted > budget_s:
+        raise GradbenchError(
+            f"training with {config.method} gradients is predicted to take {predicted:,.0f} s "
+            f"(> --budget {budget_s:g} s): pass --budget {math.ceil(1.2 * predicted)} to run it, "
+            "or use fewer --epochs or a smaller model"
+        )
 
 
 def train(
-    spec: Spec,
-    data: Dataset,
-    method: str,
-    optimizer: str,
-    hp: Hyper,
-    epochs: int,
-    batch: int,
-    eps: float | None = None,
-    on_epoch: Callable[[Epoch], None] | None = None,
+    spec: Spec, data: Dataset, config: TrainConfig, on_epoch: Callable[[Epoch], None] | None = None
 ) -> TrainResult:
     """Train from the spec's seeded initial parameters; stops early when the loss is not finite."""
-    if method not in METHODS:
-        raise GradbenchError(f"unknown gradient method {method!r}: choose from {', '.join(METHODS)}")
-    if optimizer not in OPTIMIZERS:
-        raise GradbenchError(f"unknown optimizer {optimizer!r}: choose from {', '.join(OPTIMIZERS)}")
+    compute = lookup(config.method).compute
+    if config.optimizer not in OPTIMIZERS:
+        raise GradbenchError(f"unknown optimizer {config.optimizer!r}: choose from {', '.join(OPTIMIZERS)}")
     n = len(data.X_train)
-    batch = min(batch, n)
-    model, gradient, step = model_for(spec, data, batch), METHODS[method], OPTIMIZERS[optimizer]
-    opts, state, rng = Options(eps=eps), {}, np.random.default_rng(spec.seed)
+    batch = min(config.batch, n)
+    model, step, hp = model_for(spec, data, batch), OPTIMIZERS[config.optimizer], config.hyper
+    opts, rng = Options(eps=config.eps), np.random.default_rng(spec.seed)
+    state: dict[str, Any] = {}
     result = TrainResult(model.spec)
     start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, config.epochs + 1):
         for idx in batches(n, batch, rng):
             model.set_data(data.X_train[idx], data.Y_train[idx])
             t = time.perf_counter()
-            g, c = gradient(model, opts)
+            g, c = compute(model, opts)
             result.gradient_s += time.perf_counter() - t
             result.counts += c
             step(model.theta, g, state, hp)

@@ -5,7 +5,9 @@ from hypothesis import strategies as st
 from gradbench import Spec
 
 
-def mlp_specs(layers=4, hidden=9, inputs=6, outputs=4, batch=5, activations=("sigmoid", "tanh"), bias=(True,)):
+def mlp_specs(
+    layers=4, hidden=9, inputs=6, outputs=4, batch=5, activations=("sigmoid", "tanh"), bias=(True,), dtypes=("float64",)
+):
     """Random MLP specs up to the given sizes, seeded at random."""
     return st.builds(
         Spec,
@@ -16,5 +18,6 @@ def mlp_specs(layers=4, hidden=9, inputs=6, outputs=4, batch=5, activations=("si
         batch=st.integers(1, batch),
         activation=st.sampled_from(list(activations)),
         bias=st.sampled_from(list(bias)),
+        dtype=st.sampled_from(list(dtypes)),
         seed=st.integers(0, 2**31),
     )

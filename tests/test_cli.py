@@ -13,15 +13,34 @@ FAST = ["--budget", "0.2"]
 
 
 
-def test_compare_shows_the_seed_network(cli):
-    code, out, err = cli("compare", "--layers", "3", "--hidden", "10", *FAST)
+def table_cells(text):
+    """{first cell: [cells]} for each row of a rich table rendered as text."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if cells and cells[0]:
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_compare_table_shows_each_rows_data(cli, tmp_path):
+    """The seed network: every measured row's counts, ratios and error appear in its table line."""
+    from gradbench.report import compact, label, ratio
+
+    js = tmp_path / "r.json"
+    code, out, err = cli("compare", "--layers", "3", "--hidden", "10", "--json", str(js), *FAST)
     assert code == 0, err
     assert "N=330" in out
-    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
-    assert "│ 330 │ 331 │   0 │" in lines["forward"]
-    assert "│ 330 │ 660 │   0 │" in lines["central"]
-    assert "│ 330 │   1 │   1 │" in lines["backprop"]
-    assert "forward difference did 331 forward passes where backprop did 1 forward + 1 backward" in out
+    table = table_cells(out)
+    for r in json.loads(js.read_text())["rows"]:
+        cells = table[label(r["method"])]
+        assert cells[1:8] == [f"{r['n_params']:,}", f"{r['forward_passes']:,}", f"{r['backward_passes']:,}",
+                              compact(r["matmuls"]), compact(r["adds"]), compact(r["multiplies"]),
+                              compact(r["flops"])]
+        assert cells[10].lstrip("~") == ratio(r["time_ratio"]) and cells[11] == ratio(r["predicted_ratio"])
+        assert cells[12] == ("ref" if r["method"] == "backprop" else f"{r['rel_error']:.1e}")
+    assert table["forward"][2] == "331" and table["central"][2] == "660"  # N+1 and 2N, N = 330
+    assert "forward did 331 forward passes where backprop did 1 forward + 1 backward" in out
 
 
 def test_json_and_csv_hold_the_same_rows(cli, tmp_path):
@@ -49,9 +68,11 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--layers", "0"], "--layers must be a positive integer"),
-        (["--hidden", "-3"], "--hidden must be a positive integer"),
-        (["--batch", "0"], "--batch must be a positive integer"),
+        (["--layers", "0"], "Invalid value for '--layers': Input should be greater than or equal to 1"),
+        (["--hidden", "-3"], "Invalid value for '--hidden'"),
+        (["--batch", "0"], "Invalid value for '--batch'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--threads", "0"], "Invalid value for '--threads'"),
         (["--activation", "softplus"], "softplus"),
         (["--methods", "forward,symbolic"], "unknown method 'symbolic'"),
         (["--methods", ","], "--methods is empty"),
@@ -95,7 +116,7 @@ def test_installed_command_reports_bad_input_without_traceback():
         capture_output=True, text=True, check=False,
     )
     assert p.returncode == 2
-    assert p.stderr.strip() == "gradbench: error: --layers must be a positive integer, got 0"
+    assert p.stderr.strip() == "gradbench: error: Invalid value for '--layers': Input should be greater than or equal to 1"
     assert p.stdout == ""
 
 
@@ -107,7 +128,7 @@ def test_help_does_not_import_numpy():
 @pytest.mark.parametrize("text, expected", [("1GiB", 2**30), ("512MiB", 2**29), ("2G", 2**31), ("1GB", 2**30),
                                             ("100000", 100_000), ("64k", 65536)])
 def test_memory_sizes(text, expected):
-    from gradbench.cli import memory_bytes
+    from gradbench.options import memory_bytes
 
     assert memory_bytes(text) == expected
 
@@ -122,8 +143,7 @@ def test_small_memory_budget_gives_the_same_batched_gradient(cli):
 def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
     """A 2-layer H=40 model (N = 3,280): the loop methods cannot run 5 rounds in 0.05 s, so they are
     timed on a sample, extrapolated, and their counts are the cost model's."""
-    from gradbench.costs import predict
-    from gradbench.spec import Spec
+    from gradbench import Spec, predict
 
     code, out, err = cli("compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop",
                          "--budget", "0.05", "--json", "-")
@@ -141,11 +161,11 @@ def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
 def test_reading_warns_about_unstable_timings():
     from dataclasses import replace
 
-    from gradbench.compare import measure_methods
+    from gradbench.measure import Settings, measure_methods
     from gradbench.report import reading
     from gradbench.spec import Spec
 
-    bp, = measure_methods(Spec(layers=1, hidden=2), ["backprop"], budget_s=0.05)
+    (bp,) = measure_methods(Spec(layers=1, hidden=2), ["backprop"], Settings(budget_s=0.05))
     steady = replace(bp, time_s=1.0, time_q1_s=0.95, time_q3_s=1.05)
     shaky = replace(steady, method="central", time_q1_s=0.7, time_q3_s=1.3)
     assert not any("unstable" in line for line in reading([steady]))

@@ -9,7 +9,7 @@ import pytest
 from gradbench import Spec
 from gradbench.data import load
 from gradbench.optim import DEFAULT_LR, OPTIMIZERS, Hyper
-from gradbench.train import train
+from gradbench.train import TrainConfig, train
 
 
 def two_steps(name, hp):
@@ -76,7 +76,8 @@ def test_trajectory_matches_torch_optim(name):
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_each_optimizer_trains_xor_with_its_defaults(name):
-    result = train(Spec(), load("xor"), "backprop", name, Hyper(lr=DEFAULT_LR[name]), epochs=300, batch=32)
+    config = TrainConfig("backprop", name, Hyper(lr=DEFAULT_LR[name]), epochs=300, batch=32)
+    result = train(Spec(), load("xor"), config)
     last = result.history[-1]
     assert last.train_accuracy == 1.0
     assert last.test_accuracy == 1.0

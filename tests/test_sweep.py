@@ -9,9 +9,10 @@ import time
 import pandas as pd
 import pytest
 
+from gradbench.options import int_list
 from gradbench.plot import crossings, fit_slope
+from gradbench.results import COLUMNS, KEY
 from gradbench.spec import GradbenchError
-from gradbench.sweep import KEY, parse_list
 
 TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "forward,backprop",
         "--budget", "0.02"]
@@ -27,18 +28,18 @@ TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "f
     ("1, 4..16x2, 4", [1, 4, 8, 16]),
 ])
 def test_lists_and_ranges(text, values):
-    assert parse_list(text, "--hidden") == values
+    assert int_list(text, "--hidden") == values
 
 
 @pytest.mark.parametrize("text", ["", ",", "4..2", "1..8x1", "a,b", "4...8", "0..4", "2..8x-2"])
 def test_malformed_lists_are_refused(text):
     with pytest.raises(GradbenchError):
-        parse_list(text, "--hidden")
+        int_list(text, "--hidden")
 
 
 def keys(path):
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return sorted(map(tuple, frame[KEY].itertuples(index=False)))
+    return sorted(map(tuple, frame[list(KEY)].itertuples(index=False)))
 
 
 def test_sweep_writes_rows_and_metadata(cli, tmp_path):
@@ -129,13 +130,11 @@ def test_plot_refuses_what_is_not_a_sweep(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n")
     code, _, err = cli("plot", str(bad))
-    assert code == 2 and "missing columns" in err
+    assert code == 2 and "missing columns" in err and "not a sweep CSV" in err
     assert not (tmp_path / "bad.png").exists()
 
 
 def test_plot_refuses_a_sweep_with_no_rows(cli, tmp_path):
-    from gradbench.sweep import COLUMNS
-
     empty = tmp_path / "empty.csv"
     empty.write_text(",".join(COLUMNS) + "\n")
     png = tmp_path / "empty.png"

@@ -1,0 +1,86 @@
+"""The conditions of a run: the machine, the versions, the BLAS threads pinned for it, the seed and the
+command line, recorded with every result so that it can be judged and repeated (as pyperf does).
+
+The command line travels as an argument (the CLI passes what it was given), never through a global.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What the caller fixed for a run: BLAS threads, seed, and the command that asked for it."""
+
+    threads: int = 1
+    seed: int | None = None
+    command: tuple[str, ...] = field(default=())
+
+
+@contextmanager
+def pinned(threads: int) -> Iterator[None]:
+    """BLAS limited to `threads` threads, and NumPy's overflow/invalid warnings silenced (a diverging
+    run is reported by its loss, not by a warning per array), for the block."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        yield
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or physical memory where /proc is absent."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def metadata(conditions: Conditions) -> dict[str, Any]:
+    """Everything needed to judge or repeat a measurement (read inside `pinned`, BLAS shows its limit)."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from . import __version__
+
+    blas = [
+        {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+    return {
+        "gradbench": __version__,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": shlex.join(["gradbench", *conditions.command]),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas,
+        "blas_threads": conditions.threads,
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "seed": conditions.seed,
+    }

@@ -1,0 +1,171 @@
+"""Measure every method on one model: exact counts, calibrated timing, error against backprop ->
+Measurements.
+
+A method predicted to take longer than its budget is timed on a random sample of its perturbations
+and extrapolated: t_full = t_base + N * (t_sample - t_base) / k. Such a measurement is marked estimated
+and its counts come from the cost model (which the tests hold equal to the counters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .methods import DEFAULT_MEMORY, METHODS, REFERENCE, GradientResult, Method, Options, relative_error
+from .mlp import MLP
+from .ops import Counter
+from .results import Measurement
+from .spec import Spec
+from .timing import MIN_ROUNDS, Timing, measure, once
+
+PROBE = 8  # perturbations timed once to predict a method's full time
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to measure: seconds of timing per method, the finite-difference step, the batched methods'
+    buffer budget, and an optional outside peer."""
+
+    budget_s: float = 10.0
+    eps: float | None = None
+    memory: int = DEFAULT_MEMORY
+    peer: str | None = None
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Run:
+    """One method timed on one model. `indices`: the entries computed when sampled (None: all)."""
+
+    timing: Timing
+    gradient: np.ndarray
+    counts: Counter
+    counts_from: str  # "run": counted while it ran; "model": the cost model (the run was sampled)
+    indices: np.ndarray | None = None
+
+
+Call = Callable[[Options], Callable[[], None]]
+
+
+def probe(call: Call, base: Options, subset: Callable[[int], Options], N: int, budget_s: float) -> tuple[float, float]:
+    """(fixed cost t0, cost per gradient entry), from single runs of growing random subsets until the
+    entries' cost is resolved above t0's noise (or the subsets get too long to be a probe)."""
+    t0, k = once(call(base)), PROBE
+    while True:
+        k = min(k, N)
+        tp = once(call(subset(k)))
+        if tp - t0 > 0.5 * t0 or k == N or tp > 0.1 * budget_s:
+            # tp <= t0 is noise; tp / k is then an upper bound on the per-entry cost.
+            return t0, max((tp - t0) if tp > t0 else tp, 1e-9) / k
+        k *= 4
+
+
+def time_method(model: MLP, method: Method, opts: Options, budget_s: float, rng: np.random.Generator) -> Run:
+    """Time one method in full, or, when it would not fit the budget, on a sample of its entries."""
+    N = model.n_params
+    last: list[GradientResult] = []
+
+    def call(o: Options) -> Callable[[], None]:
+        def run() -> None:
+            last[:] = [method.compute(model, o)]
+
+        return run
+
+    if method.sampleable:
+
+        def subset(k: int) -> Options:
+            return replace(opts, indices=np.sort(rng.choice(N, size=k, replace=False)))
+
+        base = replace(opts, indices=np.empty(0, dtype=np.intp))
+        once(call(base))  # warm-up: first-call allocations would otherwise inflate t0
+        t0, per_entry = probe(call, base, subset, N, budget_s)
+        if (t0 + N * per_entry) * MIN_ROUNDS > budget_s:
+            # Enough entries that their cost stands well above the fixed cost t0, within the budget if possible.
+            want = max((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 2 * t0 / per_entry)
+            sample_opts = subset(int(np.clip(want, 1, N - 1)))
+            sample = measure(call(sample_opts), 0.8 * budget_s)
+            g = last[0].gradient
+            t_base = measure(call(base), 0.2 * budget_s).min  # the fixed cost, least disturbed
+            k = len(sample_opts.indices) if sample_opts.indices is not None else N
+            counts = method.cost(model.spec, N, opts.memory)
+            return Run(sample.extrapolated(t_base, N / k, sampled=k), g, counts, "model", sample_opts.indices)
+    timing = measure(call(opts), budget_s)
+    return Run(timing, last[0].gradient, last[0].counts, "run")
+
+
+def measurement(
+    spec: Spec, name: str, run: Run, counts: Mapping[str, int | None], reference: Run, predicted_ratio: float
+) -> Measurement:
+    """The record of one run, with its error and time ratio against the reference run."""
+    idx = run.indices
+    g, ref = (run.gradient, reference.gradient) if idx is None else (run.gradient[idx], reference.gradient[idx])
+    t = run.timing
+    return Measurement(
+        method=name,
+        **{k: v for k, v in spec.as_dict().items() if k != "bias"},
+        n_params=spec.n_params,
+        **counts,
+        counts_from=run.counts_from,
+        time_s=t.median,
+        time_q1_s=t.q1,
+        time_q3_s=t.q3,
+        time_min_s=t.min,
+        time_max_s=t.max,
+        rounds=t.rounds,
+        estimated=t.estimated,
+        sampled=t.sampled or spec.n_params,
+        time_ratio=t.median / reference.timing.median,
+        predicted_ratio=predicted_ratio,
+        rel_error=relative_error(g, ref),
+    )
+
+
+def peer_measurement(spec: Spec, model: MLP, settings: Settings, reference: Run) -> Measurement:
+    """An outside peer on the same model, timed the same way, FLOPs by its own counter."""
+    from . import peers
+
+    assert settings.peer is not None
+    module = peers.load(settings.peer)
+    fn = module.gradient_fn(model, settings.threads)
+    g = fn()
+    run = Run(measure(fn, settings.budget_s), g, Counter(), peers.PEERS[settings.peer].counter)
+    _, flops = module.flops(model)
+    counts: Mapping[str, int | None] = {
+        "forward_passes": 1,
+        "backward_passes": 1,
+        "matmuls": None,
+        "adds": None,
+        "multiplies": None,
+        "funcs": None,
+        "matmul_flops": flops,
+        "flops": flops,
+    }
+    return measurement(spec, settings.peer, run, counts, reference, flops / reference.counts.matmul_flops)
+
+
+def measure_methods(
+    spec: Spec, methods: list[str], settings: Settings, on_method: Callable[[str], None] | None = None
+) -> list[Measurement]:
+    """One Measurement per method (and the peer's), backprop always run: it is the reference."""
+    model = MLP.build(spec)
+    opts = Options(eps=settings.eps, memory=settings.memory)
+    rng = np.random.default_rng(spec.seed)
+    order = [REFERENCE.name] + [m for m in methods if m != REFERENCE.name]
+    runs: dict[str, Run] = {}
+    for name in order:
+        if on_method:
+            on_method(name)
+        runs[name] = time_method(model, METHODS[name], opts, settings.budget_s, rng)
+    ref = runs[REFERENCE.name]
+    shown = order if REFERENCE.name in methods else order[1:]
+    out = [
+        measurement(spec, m, runs[m], runs[m].counts.as_dict(), ref, runs[m].counts.flops / ref.counts.flops)
+        for m in shown
+    ]
+    if settings.peer:
+        if on_method:
+            on_method(settings.peer)
+        out.append(peer_measurement(spec, model, settings, ref))
+    return out

@@ -1,0 +1,89 @@
+"""Reading the command line's values that are more than a number: sizes (1GiB), method lists, grids
+(4..1024x2) and hyper-parameters (beta2=0.99). Each refuses bad text with a GradbenchError naming the
+option, so the CLI stays declarative. No NumPy here: --help must stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from .spec import GradbenchError
+
+UNITS = {"": 1, "k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30}
+_SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*")
+_RANGE = re.compile(r"^(\d+)\.\.(\d+)(?:([x+])(\d+))?$")
+
+
+def memory_bytes(text: str, option: str = "--memory") -> int:
+    """'1GiB', '512M', '100000' -> bytes."""
+    m = _SIZE.fullmatch(text)
+    suffix = m[2].lower() if m else ""
+    unit = UNITS.get(suffix, UNITS.get(suffix.removesuffix("b")))  # 1GB reads as 1G
+    if not m or unit is None or float(m[1]) * unit < 1:
+        raise GradbenchError(f"{option} must be a positive size such as 512MiB or 1GiB, got {text!r}")
+    return int(float(m[1]) * unit)
+
+
+def method_list(text: str, known: Iterable[str], option: str = "--methods") -> list[str]:
+    """'central,backprop' -> the names, in order, each known, none twice."""
+    known = list(known)
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
+        raise GradbenchError(f"{option} is empty: name at least one method")
+    for m in names:
+        if m not in known:
+            raise GradbenchError(f"unknown method {m!r}: choose from {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def int_list(text: str, option: str) -> list[int]:
+    """'1,2,3', '4..256x2' (geometric), '1..4' or '8..64+8' (arithmetic), or a mix: '1,4..16x2'."""
+    values: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.isdigit():
+            values.append(int(part))
+            continue
+        m = _RANGE.match(part)
+        if not m:
+            raise GradbenchError(f"{option}: cannot read {part!r}: use a list like 1,2,3 or a range like 4..256x2")
+        lo, hi, op, step = int(m[1]), int(m[2]), m[3] or "+", int(m[4] or 1)
+        if lo > hi or (op == "x" and (step < 2 or lo < 1)) or (op == "+" and step < 1):
+            raise GradbenchError(f"{option}: range {part!r} is empty or never ends")
+        v = lo
+        while v <= hi:
+            values.append(v)
+            v = v * step if op == "x" else v + step
+    if not values:
+        raise GradbenchError(f"{option} is empty: give at least one value")
+    if min(values) < 1:
+        raise GradbenchError(f"{option}: sizes must be positive, got {min(values)}")
+    return list(dict.fromkeys(values))
+
+
+def key_values(items: list[str], allowed: dict[str, tuple[float, float]], option: str) -> dict[str, float]:
+    """['beta2=0.99', 'eps=1e-7'] -> {'beta2': 0.99, 'eps': 1e-7}, each key allowed and each value a
+    finite number in its [low, high) range."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or key not in allowed:
+            raise GradbenchError(f"{option}: cannot read {item!r}: use KEY=VALUE with KEY one of {', '.join(allowed)}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise GradbenchError(f"{option}: {key} must be a number, got {text.strip()!r}") from None
+        low, high = allowed[key]
+        if not (math.isfinite(value) and low <= value < high):
+            raise GradbenchError(f"{option}: {key} must be in [{low:g}, {high:g}), got {text.strip()}")
+        out[key] = value
+    return out
+
+
+def positive_finite(option: str, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise GradbenchError(f"{option} must be a positive finite number, got {value}")
