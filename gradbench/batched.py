@@ -79,8 +79,9 @@ def perturbed_losses(
             sl = slice(start, min(start + chunk, end - pos))
             cols = A_ext[:, j[sl]].T
             for out, delta in zip(losses, deltas):
-                out[pos + sl.start : pos + sl.stop] = _suffix_losses(model, l, Z, k[sl], cols,
-                                                                     delta[pos + sl.start : pos + sl.stop], c)
+                out[pos + sl.start : pos + sl.stop] = _suffix_losses(
+                    model, l, Z, k[sl], cols, delta[pos + sl.start : pos + sl.stop], c
+                )
         pos = end
         if l < L - 1:
             func(c, model.act, Z, out=Z)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
@@ -56,12 +57,22 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
     forward(model, model.W, model.b, fwd)
     _, bp = gradient(model, BACKPROP.name)
     flop_ratio = bp.matmul_flops / fwd.matmul_flops
-    t = interleaved({"pass": lambda: forward(model, model.W, model.b, Counter()),
-                     "gradient": lambda: BACKPROP.compute(model, Options())}, rounds=9)
+    t = interleaved(
+        {
+            "pass": lambda: forward(model, model.W, model.b, Counter()),
+            "gradient": lambda: BACKPROP.compute(model, Options()),
+        },
+        rounds=9,
+    )
     r = t["gradient"].median / t["pass"].median
-    return Target(f"{BACKPROP.name} / forward pass time, {label(spec)}", r, 1.1 * flop_ratio, "max",
-                  f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
-                  f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms")
+    return Target(
+        f"{BACKPROP.name} / forward pass time, {label(spec)}",
+        r,
+        1.1 * flop_ratio,
+        "max",
+        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
+        f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+    )
 
 
 def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
@@ -69,30 +80,48 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
     model = MLP.build(spec)
     N, W, b = model.n_params, model.W, model.b
 
-    def passes():
+    def passes() -> None:
         c = Counter()
         for _ in range(N + 1):
             forward(model, W, b, c)
 
     t = interleaved({"loop": lambda: FORWARD.compute(model, Options()), "passes": passes}, rounds=rounds)
     r = t["loop"].median / t["passes"].median
-    return Target(f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}", r, 1.10, "max",
-                  f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs")
+    return Target(
+        f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
+        r,
+        1.10,
+        "max",
+        f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+    )
 
 
 def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Target]:
     """time(forward difference, loop) / time(forward-batched), and backprop's lead over the batched."""
     model = MLP.build(spec)
     rng = np.random.default_rng(0)
-    loop, fast, bp = (time_method(model, m, Options(), budget_s, rng).timing
-                      for m in (FORWARD, FORWARD_BATCHED, BACKPROP))
+    loop, fast, bp = (
+        time_method(model, m, Options(), budget_s, rng).timing for m in (FORWARD, FORWARD_BATCHED, BACKPROP)
+    )
     est = loop.estimated or fast.estimated
     return [
-        Target(f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}", loop.median / fast.median, bound,
-               "min", f"N = {model.n_params:,}; loop {loop.median:.3g} s"
-               f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s", est),
-        Target(f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}", fast.median / bp.median, None,
-               "max", "the batched finite difference is still N+1 loss evaluations", fast.estimated),
+        Target(
+            f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}",
+            loop.median / fast.median,
+            bound,
+            "min",
+            f"N = {model.n_params:,}; loop {loop.median:.3g} s"
+            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s",
+            est,
+        ),
+        Target(
+            f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}",
+            fast.median / bp.median,
+            None,
+            "max",
+            "the batched finite difference is still N+1 loss evaluations",
+            fast.estimated,
+        ),
     ]
 
 
@@ -105,8 +134,13 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "gradbench", *argv], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
-    return Target(f"wall time: gradbench {' '.join(argv)} (s)", statistics.median(times), bound, "max",
-                  f"median of {runs} runs; min {min(times):.3g} s")
+    return Target(
+        f"wall time: gradbench {' '.join(argv)} (s)",
+        statistics.median(times),
+        bound,
+        "max",
+        f"median of {runs} runs; min {min(times):.3g} s",
+    )
 
 
 def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
@@ -116,12 +150,16 @@ def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
     t = interleaved({"ours": lambda: BACKPROP.compute(model, Options()), "peer": peer}, rounds=9)
-    return Target(f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}", t["ours"].median / t["peer"].median,
-                  bound, "max", f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms")
+    return Target(
+        f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
+        t["ours"].median / t["peer"].median,
+        bound,
+        "max",
+        f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+    )
 
 
-def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None,
-                torch: bool = True) -> list[Target]:
+def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True) -> list[Target]:
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
         ("backprop near its FLOP bound", backprop_near_flop_bound),
         ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 21)),
@@ -135,10 +173,9 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None,
     if torch:
         for dtype in ("float64", "float32"):
             small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
-            steps.append((f"vs torch, small {dtype}",
-                          lambda s=small, d=dtype: versus_torch(s, 0.5 if d == "float64" else None, threads)))
-            steps.append((f"vs torch, large {dtype}",
-                          lambda s=large, d=dtype: versus_torch(s, 1.0 if d == "float64" else None, threads)))
+            bounded = dtype == "float64"  # float32 is reported, not bounded
+            steps.append((f"vs torch, small {dtype}", partial(versus_torch, small, 0.5 if bounded else None, threads)))
+            steps.append((f"vs torch, large {dtype}", partial(versus_torch, large, 1.0 if bounded else None, threads)))
     out: list[Target] = []
     for name, step in steps:
         if on_step:

@@ -45,9 +45,15 @@ def backward_pass(spec: Spec) -> Counter:
     mm = sum(2 * B * i * o for i, o in layers) + sum(2 * B * i * o for i, o in layers[1:])
     db = sum((B - 1) * o for _, o in layers) if spec.bias else 0
     act = sum(B * i for i, _ in layers[1:])  # f'(A) and its product with dA, per hidden layer
-    return Counter(backward_passes=1, matmuls=2 * L - 1, adds=L if spec.bias else 0,
-                   multiplies=1 + (L - 1), funcs=L - 1, matmul_flops=mm,
-                   flops=mm + db + 2 * act + B * spec.outputs)
+    return Counter(
+        backward_passes=1,
+        matmuls=2 * L - 1,
+        adds=L if spec.bias else 0,
+        multiplies=1 + (L - 1),
+        funcs=L - 1,
+        matmul_flops=mm,
+        flops=mm + db + 2 * act + B * spec.outputs,
+    )
 
 
 def tangent_pass(spec: Spec) -> Counter:
@@ -57,10 +63,15 @@ def tangent_pass(spec: Spec) -> Counter:
     mm = sum(2 * B * i * o for i, o in layers) * 2 + sum(2 * B * i * o for i, o in layers[1:])
     bias = 2 * sum(B * o for _, o in layers) if spec.bias else 0
     hidden = sum(B * o for _, o in layers[:-1])
-    c = Counter(forward_passes=1, matmuls=3 * L - 1,
-                adds=(2 * L if spec.bias else 0) + (L - 1) + 1, multiplies=(L - 1) + 2,
-                funcs=2 * (L - 1), matmul_flops=mm,
-                flops=mm + bias + sum(B * o for _, o in layers[1:]) + 3 * hidden + n + (n - 1) + 1)
+    c = Counter(
+        forward_passes=1,
+        matmuls=3 * L - 1,
+        adds=(2 * L if spec.bias else 0) + (L - 1) + 1,
+        multiplies=(L - 1) + 2,
+        funcs=2 * (L - 1),
+        matmul_flops=mm,
+        flops=mm + bias + sum(B * o for _, o in layers[1:]) + 3 * hidden + n + (n - 1) + 1,
+    )
     return c + _loss(spec)
 
 

@@ -12,6 +12,8 @@ import numpy as np
 
 from .spec import GradbenchError
 
+Generated = tuple[np.ndarray, np.ndarray, bool]  # X (n, D), Y (n, K), is it a classification
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -31,14 +33,14 @@ class Dataset:
         return self.Y_train.shape[1]
 
 
-def xor(rng: np.random.Generator, n: int):
+def xor(rng: np.random.Generator, n: int) -> Generated:
     """The four XOR corners (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0, each sampled with N(0, 0.1^2) noise."""
     corners = rng.integers(0, 2, size=(n, 2))
     X = corners + 0.1 * rng.standard_normal((n, 2))
     return X, (corners[:, 0] ^ corners[:, 1]).astype(float)[:, None], True
 
 
-def two_moons(rng: np.random.Generator, n: int):
+def two_moons(rng: np.random.Generator, n: int) -> Generated:
     """Two interleaved half circles (as sklearn's make_moons), noise 0.1, centred and scaled."""
     label = rng.integers(0, 2, size=n)
     angle = rng.uniform(0, np.pi, size=n)
@@ -51,7 +53,7 @@ def two_moons(rng: np.random.Generator, n: int):
     return (X - [0.5, 0.25]) / [1.0, 0.5], label.astype(float)[:, None], True
 
 
-def regression(rng: np.random.Generator, n: int):
+def regression(rng: np.random.Generator, n: int) -> Generated:
     """y = sin(2x) + x/2 + N(0, 0.05^2) for x uniform in [-2, 2]."""
     x = rng.uniform(-2, 2, size=(n, 1))
     return x, np.sin(2 * x) + x / 2 + 0.05 * rng.standard_normal((n, 1)), False

@@ -35,6 +35,14 @@ def check_writable(path: PathLike | None) -> None:
         raise GradbenchError(f"cannot write {p}: permission denied")
 
 
+def check_outputs(*paths: str | None) -> None:
+    """Refuse, before any work, outputs that cannot be written or that collide on stdout."""
+    for p in paths:
+        check_writable(p)
+    if sum(p == STDOUT for p in paths) > 1:
+        raise GradbenchError("--csv and --json cannot both go to stdout: send one of them to a file")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

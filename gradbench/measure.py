@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from .methods import DEFAULT_MEMORY, METHODS, REFERENCE, GradientResult, Method, Options, relative_error
 from .mlp import MLP
 from .ops import Counter
+from .options import positive_finite
 from .results import Measurement
 from .spec import Spec
 from .timing import MIN_ROUNDS, Timing, measure, once
@@ -33,6 +35,10 @@ class Settings:
     memory: int = DEFAULT_MEMORY
     peer: str | None = None
     threads: int = 1
+
+    def __post_init__(self) -> None:
+        positive_finite("--eps", self.eps)
+        positive_finite("--budget", self.budget_s)
 
 
 @dataclass(frozen=True)
@@ -102,11 +108,11 @@ def measurement(
     idx = run.indices
     g, ref = (run.gradient, reference.gradient) if idx is None else (run.gradient[idx], reference.gradient[idx])
     t = run.timing
+    spec_and_counts: dict[str, Any] = {k: v for k, v in spec.as_dict().items() if k != "bias"} | dict(counts)
     return Measurement(
         method=name,
-        **{k: v for k, v in spec.as_dict().items() if k != "bias"},
         n_params=spec.n_params,
-        **counts,
+        **spec_and_counts,
         counts_from=run.counts_from,
         time_s=t.median,
         time_q1_s=t.q1,

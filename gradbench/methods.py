@@ -137,9 +137,7 @@ def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
     h = steps(model, opts, 1 / 2, idx)
-    g = numeric.forward_difference(
-        lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts)
-    )
+    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
 
 
@@ -147,9 +145,7 @@ def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
     h = steps(model, opts, 1 / 3, idx)
-    g = numeric.central_difference(
-        lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts)
-    )
+    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
 
 

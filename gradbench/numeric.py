@@ -7,23 +7,31 @@ pass as `f`; `gradient(fn, x, rule)` wraps an ordinary fn(x) -> scalar.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+Loss = Callable[[], Any]  # no arguments, reads x; returns a scalar (float, complex or a 0-d array)
+Indices = Sequence[int] | np.ndarray | None
+Steps = float | np.ndarray  # one step for all entries, or one per entry computed
+
 COMPLEX_STEP = 1e-20  # exact to round-off for any h this small: no subtraction, no cancellation
 
 
-def _prepare(x: np.ndarray, h, indices, out):
+def _prepare(
+    x: np.ndarray, h: Steps, indices: Indices, out: np.ndarray | None
+) -> tuple[Sequence[int] | np.ndarray, np.ndarray, np.ndarray]:
     """(indices, gradient array, steps aligned with the indices); h is a scalar or one step per index."""
     idx = range(x.size) if indices is None else indices
     g = np.empty(x.shape, x.real.dtype) if out is None else out
     return idx, g, np.broadcast_to(h, (len(idx),))
 
 
-def forward_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterable[int] | None = None,
-                       out: np.ndarray | None = None) -> np.ndarray:
+def forward_difference(
+    f: Loss, x: np.ndarray, h: Steps, indices: Indices = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """g_i = (f(x + h_i e_i) - f(x)) / h_i: 1 + len(indices) evaluations, error O(h).
     h: a scalar, or one step per entry of `indices` (of x when indices is None)."""
     idx, g, h = _prepare(x, h, indices, out)
@@ -36,8 +44,9 @@ def forward_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterab
     return g
 
 
-def central_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterable[int] | None = None,
-                       out: np.ndarray | None = None) -> np.ndarray:
+def central_difference(
+    f: Loss, x: np.ndarray, h: Steps, indices: Indices = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / 2h_i: 2 len(indices) evaluations, error O(h^2)."""
     idx, g, h = _prepare(x, h, indices, out)
     for i, hi in zip(idx, h):
@@ -51,8 +60,9 @@ def central_difference(f: Callable[[], float], x: np.ndarray, h, indices: Iterab
     return g
 
 
-def complex_step(f: Callable[[], complex], z: np.ndarray, h: float = COMPLEX_STEP,
-                 indices: Iterable[int] | None = None, out: np.ndarray | None = None) -> np.ndarray:
+def complex_step(
+    f: Loss, z: np.ndarray, h: float = COMPLEX_STEP, indices: Indices = None, out: np.ndarray | None = None
+) -> np.ndarray:
     """g_i = Im f(x + i h e_i) / h for complex z holding x: len(indices) evaluations, no cancellation."""
     idx, g, _ = _prepare(z, h, indices, out)
     for i in idx:
@@ -66,8 +76,9 @@ Rule = Callable[..., np.ndarray]
 STEP_POWER: dict[Rule, float] = {}  # filled below: the default step is eps^power * max(1, |x_i|)
 
 
-def gradient(fn: Callable[[np.ndarray], float], x: ArrayLike, rule: Rule | None = None,
-             h: float | None = None) -> np.ndarray:
+def gradient(
+    fn: Callable[[np.ndarray], Any], x: ArrayLike, rule: Rule | None = None, h: float | None = None
+) -> np.ndarray:
     """The gradient of fn at x by `rule` (forward_difference, central_difference (default) or
     complex_step); h defaults to eps^(1/2), eps^(1/3) (times max(1, |x_i|)) or 1e-20."""
     rule = rule or central_difference

@@ -13,7 +13,9 @@ In complex arithmetic (complex step) a multiply-add costs 4x, an add 2x and a mu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +62,7 @@ def matmul(c: Counter, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = No
     return np.dot(a, b, out)  # np.dot on 2-D arrays is matmul, with less call overhead
 
 
-def add(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+def add(c: Counter, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """a + b, broadcasting (a bias add is (B, n) + (n,))."""
     r = np.add(a, b, out)
     c.adds += 1
@@ -68,7 +70,7 @@ def add(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
     return r
 
 
-def subtract(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+def subtract(c: Counter, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """a - b, counted as an add."""
     r = np.subtract(a, b, out)
     c.adds += 1
@@ -76,7 +78,7 @@ def subtract(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
     return r
 
 
-def multiply(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
+def multiply(c: Counter, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """a * b elementwise, broadcasting."""
     r = a * b if out is None else np.multiply(a, b, out)
     c.multiplies += 1
@@ -84,15 +86,15 @@ def multiply(c: Counter, a, b, out: np.ndarray | None = None) -> np.ndarray:
     return r
 
 
-def total(c: Counter, a: np.ndarray, axis: int | None = None, out: np.ndarray | None = None):
+def total(c: Counter, a: np.ndarray, axis: int | None = None, out: np.ndarray | None = None) -> Any:
     """Sum over `axis` (all axes when None): a reduction, counted as an add."""
-    r = np.add.reduce(a, axis, None, out)
+    r = np.add.reduce(a, axis, None, out)  # type: ignore[arg-type]  # numpy's stub forbids out= here
     c.adds += 1
     c.flops += (a.size - r.size) * (ADD_COMPLEX if a.dtype.kind == "c" else 1)
     return r
 
 
-def dot(c: Counter, a: np.ndarray, b: np.ndarray):
+def dot(c: Counter, a: np.ndarray, b: np.ndarray) -> Any:
     """sum(a * b) over 1-D a, b of length n, unconjugated: n multiplies and n-1 adds in one call,
     counted as one multiply and one add."""
     r = np.dot(a, b)
@@ -110,7 +112,7 @@ def scatter_add(c: Counter, Z: np.ndarray, k: np.ndarray, vals: np.ndarray) -> N
     c.flops += vals.size * (ADD_COMPLEX if Z.dtype.kind == "c" else 1)
 
 
-def func(c: Counter, f, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def func(c: Counter, f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """An elementwise function f(z, out) such as an activation or its derivative."""
     c.funcs += 1
     c.flops += z.size

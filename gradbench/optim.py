@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+State = dict[str, Any]  # what a rule keeps between steps (moments, step count), filled on first use
 
 
 @dataclass(frozen=True)
@@ -31,36 +34,36 @@ class Hyper:
     eps: float = 1e-8
 
 
-def sgd(theta, g, state, hp: Hyper) -> None:
+def sgd(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     theta -= hp.lr * g
 
 
-def momentum(theta, g, state, hp: Hyper) -> None:
+def momentum(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     b = state.get("b")
     state["b"] = b = g.copy() if b is None else np.add(hp.momentum * b, g, out=b)
     theta -= hp.lr * b
 
 
-def nesterov(theta, g, state, hp: Hyper) -> None:
+def nesterov(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     b = state.get("b")
     state["b"] = b = g.copy() if b is None else np.add(hp.momentum * b, g, out=b)
     theta -= hp.lr * (g + hp.momentum * b)
 
 
-def adagrad(theta, g, state, hp: Hyper) -> None:
+def adagrad(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     s = state.setdefault("s", np.zeros_like(theta))
     s += g * g
     theta -= hp.lr * g / (np.sqrt(s) + hp.eps)
 
 
-def rmsprop(theta, g, state, hp: Hyper) -> None:
+def rmsprop(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     v = state.setdefault("v", np.zeros_like(theta))
     v *= hp.alpha
     v += (1 - hp.alpha) * g * g
     theta -= hp.lr * g / (np.sqrt(v) + hp.eps)
 
 
-def adam(theta, g, state, hp: Hyper) -> None:
+def adam(theta: np.ndarray, g: np.ndarray, state: State, hp: Hyper) -> None:
     m = state.setdefault("m", np.zeros_like(theta))
     v = state.setdefault("v", np.zeros_like(theta))
     t = state["t"] = state.get("t", 0) + 1
@@ -72,7 +75,7 @@ def adam(theta, g, state, hp: Hyper) -> None:
     theta -= hp.lr * m_hat / (np.sqrt(v_hat) + hp.eps)
 
 
-Rule = Callable[[np.ndarray, np.ndarray, dict, Hyper], None]
+Rule = Callable[[np.ndarray, np.ndarray, State, Hyper], None]
 
 OPTIMIZERS: dict[str, Rule] = {
     "sgd": sgd,
@@ -84,8 +87,13 @@ OPTIMIZERS: dict[str, Rule] = {
 }
 
 # The hyper-parameters other than lr, with their valid [low, high) ranges (`--hyper KEY=VALUE`).
-HYPER_RANGES = {"momentum": (0.0, 1.0), "alpha": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0),
-                "eps": (1e-300, float("inf"))}
+HYPER_RANGES = {
+    "momentum": (0.0, 1.0),
+    "alpha": (0.0, 1.0),
+    "beta1": (0.0, 1.0),
+    "beta2": (0.0, 1.0),
+    "eps": (1e-300, float("inf")),
+}
 
 # Learning rates that train the seeds' XOR network with each rule (tests hold this).
 DEFAULT_LR = {"sgd": 0.2, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}

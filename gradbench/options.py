@@ -38,6 +38,13 @@ def method_list(text: str, known: Iterable[str], option: str = "--methods") -> l
     return list(dict.fromkeys(names))
 
 
+def chosen_methods(text: str, everything: str = "all") -> list[str]:
+    """The --methods value read against the registry (imported here, when a command runs)."""
+    from .methods import METHODS
+
+    return list(METHODS) if text == everything else method_list(text, METHODS)
+
+
 def int_list(text: str, option: str) -> list[int]:
     """'1,2,3', '4..256x2' (geometric), '1..4' or '8..64+8' (arithmetic), or a mix: '1,4..16x2'."""
     values: list[int] = []

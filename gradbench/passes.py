@@ -46,9 +46,7 @@ class Workspace:
 
 
 # Buffers live as long as their model: weak keys, so a dropped model frees its workspaces.
-_WORKSPACES: weakref.WeakKeyDictionary[MLP, dict[tuple[np.dtype, int], Workspace]] = (
-    weakref.WeakKeyDictionary()
-)
+_WORKSPACES: weakref.WeakKeyDictionary[MLP, dict[tuple[np.dtype, int], Workspace]] = weakref.WeakKeyDictionary()
 
 
 def workspace(model: MLP, dtype: np.dtype) -> Workspace:
@@ -104,9 +102,7 @@ def backward(model: MLP, gW: list[np.ndarray], gb: list[np.ndarray | None], c: C
     c.backward_passes += 1
 
 
-def jvp(
-    model: MLP, dW: list[np.ndarray], db: list[np.ndarray | None], c: Counter
-) -> tuple[np.ndarray, np.ndarray]:
+def jvp(model: MLP, dW: list[np.ndarray], db: list[np.ndarray | None], c: Counter) -> tuple[np.ndarray, np.ndarray]:
     """Forward-mode AD: one pass of dual numbers (value, tangent) along the direction (dW, db).
 
     Returns (loss, directional derivative). Per layer: Z = A W + b and

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .files import write_with
+from .files import check_writable, write_with
 from .methods import REFERENCE
 from .report import color, label
+from .spec import GradbenchError
 from .sweep import read_sweep
 
 if TYPE_CHECKING:
@@ -21,6 +23,16 @@ if TYPE_CHECKING:
 
 MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
 OTHER_MARKERS = ["s", "^", "D", "v"]
+
+
+def output_paths(csv: Path, out: Path | None) -> tuple[Path, Path]:
+    """(PNG, SVG) to write: OUT or the CSV's name with .png, and an SVG beside it; refused if unwritable."""
+    png = out or csv.with_suffix(".png")
+    if png.suffix.lower() != ".png":
+        raise GradbenchError(f"--out must end in .png (an .svg is written beside it), got {png}")
+    for path in (png, png.with_suffix(".svg")):
+        check_writable(path)
+    return png, png.with_suffix(".svg")
 
 
 def fit_slope(n: np.ndarray, y: np.ndarray) -> float:
@@ -73,14 +85,16 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text())
         threads = meta.get("blas_threads", "?")
-        machine = (f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS "
-                   f"thread{'' if threads == 1 else 's'}")
+        machine = (
+            f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS "
+            f"thread{'' if threads == 1 else 's'}"
+        )
     y_col, y_label = ("flops", "FLOPs per gradient") if show_counts else ("time_s", "time per gradient (s)")
     batches = sorted(frame["batch"].unique())
     marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
     layer_values = sorted(frame["layers"].unique())
-    style = {b: ls for b, ls in zip(batches, ["-", "--", ":", "-."] * 4)}  # line style: batch size
-    width = {L: w for L, w in zip(layer_values, [1.2, 2.0, 0.7, 2.6] * 4)}  # line width: depth
+    style = dict(zip(batches, ["-", "--", ":", "-."] * 4))  # line style: batch size
+    width = dict(zip(layer_values, [1.2, 2.0, 0.7, 2.6] * 4))  # line width: depth
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
     summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
@@ -102,16 +116,24 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
         summary["crossings"][label_key] = crossings(n, ratio)
         right.plot(n, ratio, style[batch], color=c, lw=width[layers])
         right.scatter(n[~est], ratio[~est], marker=marker[batch], color=c, s=28, zorder=3)
-        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28,
-                      zorder=3)
+        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28, zorder=3)
         if batch == batches[0] and layers == layer_values[0]:
             passes = (part["forward_passes"] + part["backward_passes"]).to_numpy(float)
             right.plot(n, passes / 2, color=c, lw=3, alpha=0.25)  # backprop does 2 passes
 
     for level in (10, 100, 1000):
         right.axhline(level, color="grey", lw=0.6, ls=":")
-        right.annotate(f"{level}x", (1, level), xycoords=("axes fraction", "data"), xytext=(-4, 2),
-                       textcoords="offset points", ha="right", va="bottom", color="grey", fontsize=8)
+        right.annotate(
+            f"{level}x",
+            (1, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            color="grey",
+            fontsize=8,
+        )
     for ax in (left, right):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -125,12 +147,14 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     right.set_ylabel("FLOPs / backprop's FLOPs" if show_counts else "time / backprop's time")
     right.set_title("ratio to backprop: measured (points) and passes/2 predicted (thick)", fontsize=11)
     handles = [Line2D([], [], color="grey", marker=marker[b], ls=style[b], label=f"B = {b}") for b in batches]
-    handles += [Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="",
-                       label="estimated (sampled)"),
-                Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2")]
+    handles += [
+        Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="", label="estimated (sampled)"),
+        Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2"),
+    ]
     right.legend(handles=handles, fontsize=8, loc="upper left")
-    fig.suptitle(f"gradbench sweep: {'FLOPs' if show_counts else 'time'} per gradient against N, on {machine}",
-                 fontsize=12)
+    fig.suptitle(
+        f"gradbench sweep: {'FLOPs' if show_counts else 'time'} per gradient against N, on {machine}", fontsize=12
+    )
     _save(fig, out)
     plt.close(fig)
     return summary
@@ -139,4 +163,8 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
 def _save(fig: Figure, out: Path) -> None:
     """PNG and SVG, each written whole or not at all (files.write_with)."""
     for path, fmt in ((out, "png"), (out.with_suffix(".svg"), "svg")):
-        write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=110))
+        write_with(path, partial(_savefig, fig, fmt))
+
+
+def _savefig(fig: Figure, fmt: str, path: str) -> None:
+    fig.savefig(path, format=fmt, dpi=110)

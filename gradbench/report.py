@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from .train import TrainResult
 
 
+def console(stderr: bool = False) -> Console:
+    """A rich console; wide enough for the tables when it is a file or a pipe."""
+    out = Console(stderr=stderr)
+    return out if out.is_terminal else Console(stderr=stderr, width=140)
+
+
 def label(name: str) -> str:
     """The table label of a method or peer (it contains the name); an unknown name is shown as is."""
     entry = METHODS.get(name) or PEERS.get(name)
@@ -52,7 +58,7 @@ def ratio(x: float) -> str:
     return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
 
 
-def compact(n: int | float | None) -> str:
+def compact(n: float | None) -> str:
     if n is None or (isinstance(n, float) and math.isnan(n)):  # not counted (None, or NaN from a CSV)
         return "-"
     return f"{n:,}" if n < 10**7 else f"{n:.3g}"
@@ -66,31 +72,63 @@ def spread(r: Measurement) -> str:
     return f"±{50 * (r.time_q3_s - r.time_q1_s) / r.time_s:.1f}%" if r.time_s > 0 else "-"
 
 
+def show_compare(out: Console, rows: list[Measurement], threads: int) -> None:
+    """The comparison table, then what it means, a line per method."""
+    out.print(table(rows, compare_title(rows, threads)))
+    for line in reading(rows):
+        out.print(line, highlight=False)
+
+
 def compare_title(rows: list[Measurement], threads: int) -> str:
     """What was measured, in one line: the shape, the arithmetic, N and the BLAS threads."""
     r = rows[0]
     widths = "-".join(map(str, (r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs)))
-    return (f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
-            f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}")
+    return (
+        f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
+        f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}"
+    )
 
 
 def table(rows: list[Measurement], title: str) -> Table:
     t = Table(title=title, title_justify="left", caption_justify="left")
     t.add_column("method", no_wrap=True)
-    for name in ("N", "fwd", "bwd", "matmuls", "adds", "mults", "FLOPs", "time", "IQR",
-                 "time/bp", "FLOPs/bp", "rel.err"):
+    for name in (
+        "N",
+        "fwd",
+        "bwd",
+        "matmuls",
+        "adds",
+        "mults",
+        "FLOPs",
+        "time",
+        "IQR",
+        "time/bp",
+        "FLOPs/bp",
+        "rel.err",
+    ):
         t.add_column(name, justify="right", no_wrap=True)
     for r in rows:
         mark = "~" if r.estimated else ""
         t.add_row(
-            label(r.method), f"{r.n_params:,}", f"{r.forward_passes:,}",
-            f"{r.backward_passes:,}", compact(r.matmuls), compact(r.adds), compact(r.multiplies),
-            compact(r.flops), mark + seconds(r.time_s), spread(r), mark + ratio(r.time_ratio),
-            ratio(r.predicted_ratio), f"{r.rel_error:.1e}" if r.method != REFERENCE.name else "ref",
+            label(r.method),
+            f"{r.n_params:,}",
+            f"{r.forward_passes:,}",
+            f"{r.backward_passes:,}",
+            compact(r.matmuls),
+            compact(r.adds),
+            compact(r.multiplies),
+            compact(r.flops),
+            mark + seconds(r.time_s),
+            spread(r),
+            mark + ratio(r.time_ratio),
+            ratio(r.predicted_ratio),
+            f"{r.rel_error:.1e}" if r.method != REFERENCE.name else "ref",
         )
-    t.caption = ("fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, "
-                 "IQR: half its interquartile range; /bp: ratio to backprop; rel.err: "
-                 "max|g-g_bp| / max(max|g|, max|g_bp|)")
+    t.caption = (
+        "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, "
+        "IQR: half its interquartile range; /bp: ratio to backprop; rel.err: "
+        "max|g-g_bp| / max(max|g|, max|g_bp|)"
+    )
     return t
 
 
@@ -118,14 +156,21 @@ def reading(rows: list[Measurement]) -> list[str]:
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
-    unstable = [f"{r.method} ({spread(r)})" for r in rows
-                if r.time_s > 0 and (r.time_q3_s - r.time_q1_s) / 2 > UNSTABLE * r.time_s]
+    unstable = [
+        f"{r.method} ({spread(r)})"
+        for r in rows
+        if r.time_s > 0 and (r.time_q3_s - r.time_q1_s) / 2 > UNSTABLE * r.time_s
+    ]
     if unstable:
-        lines.append(f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
-                     "median; the machine was busy: rerun, or raise --budget for more rounds.")
+        lines.append(
+            f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
+            "median; the machine was busy: rerun, or raise --budget for more rounds."
+        )
     if any(r.estimated for r in rows):
-        lines.append("~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
-                     "counts from the cost model.")
+        lines.append(
+            "~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
+            "counts from the cost model."
+        )
     return lines
 
 
@@ -159,17 +204,31 @@ def train_table(result: TrainResult) -> Table:
         return "-" if a is None else f"{100 * a:.1f}%"
 
     for name, value in [
-        ("epochs run", f"{len(result.history):,}"), ("optimizer steps", f"{result.steps:,}"),
-        ("train loss", f"{last.train_loss:.4g}"), ("test loss", f"{last.test_loss:.4g}"),
-        ("train accuracy", pct(last.train_accuracy)), ("test accuracy", pct(last.test_accuracy)),
-        ("wall time", seconds(result.wall_s)), ("time in gradients", seconds(result.gradient_s)),
+        ("epochs run", f"{len(result.history):,}"),
+        ("optimizer steps", f"{result.steps:,}"),
+        ("train loss", f"{last.train_loss:.4g}"),
+        ("test loss", f"{last.test_loss:.4g}"),
+        ("train accuracy", pct(last.train_accuracy)),
+        ("test accuracy", pct(last.test_accuracy)),
+        ("wall time", seconds(result.wall_s)),
+        ("time in gradients", seconds(result.gradient_s)),
         ("forward passes", f"{result.counts.forward_passes:,}"),
         ("backward passes", f"{result.counts.backward_passes:,}"),
-        ("matmuls", f"{result.counts.matmuls:,}"), ("adds", f"{result.counts.adds:,}"),
-        ("multiplies", f"{result.counts.multiplies:,}"), ("FLOPs", f"{result.counts.flops:,}"),
+        ("matmuls", f"{result.counts.matmuls:,}"),
+        ("adds", f"{result.counts.adds:,}"),
+        ("multiplies", f"{result.counts.multiplies:,}"),
+        ("FLOPs", f"{result.counts.flops:,}"),
     ]:
         t.add_row(name, value)
     return t
+
+
+def show_train(out: Console, result: TrainResult, dataset: str, optimizer: str) -> None:
+    """A one-line heading, then the final losses, accuracies and the gradients' counts."""
+    hp = result.config.hyper
+    out.print(f"{dataset}: {result.config.method} gradients, {optimizer} (lr {hp.lr:g}), batch "
+              f"{result.config.batch}, N = {result.spec.n_params:,}", highlight=False)  # fmt: skip
+    out.print(train_table(result))
 
 
 def write_history(result: TrainResult, meta: dict[str, Any], csv: str | None, json_path: str | None) -> None:
@@ -206,7 +265,9 @@ def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
         f"Matmuls: {s['numeric_evaluations']:,} evaluations x {L} matmuls = "
         f"[bold]{s['numeric_matmuls']:,}[/]. The seed writes {s['seed_written_numeric_matmuls']:,}: its "
         f"figure counts each evaluation twice (it multiplies the {s['numeric_evaluations']:,} evaluations "
-        f"by the {2 * L} matmuls of a tensor's 2 evaluations).", highlight=False)
+        f"by the {2 * L} matmuls of a tensor's 2 evaluations).",
+        highlight=False,
+    )
 
     console.rule("2. The true accounting: per scalar parameter")
     t2 = Table(show_edge=False)
@@ -217,8 +278,7 @@ def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
     console.print(f"N = {N:,} parameters: a numerical gradient perturbs each one, not each tensor.")
     console.print(t2)
 
-    console.rule(f"3. Measured: {m['epochs']:,} full-batch epochs, one SGD step each, on {m['samples']} "
-                 "fixed samples")
+    console.rule(f"3. Measured: {m['epochs']:,} full-batch epochs, one SGD step each, on {m['samples']} fixed samples")
     t3 = Table(show_edge=False)
     check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
     for col in ("method", "passes (counted)", "matmuls (counted)", check, "time in gradients", "final loss"):
@@ -226,12 +286,21 @@ def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
     for method, r in _methods(m).items():
         p = doc["measured_predicted"][method]
         same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
-        t3.add_row(label(method), f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
-                   seconds(r["gradient_s"]), f"{r['final_train_loss']:.6g}")
+        t3.add_row(
+            label(method),
+            f"{r['passes']:,}",
+            f"{r['matmuls']:,}",
+            "yes" if same else "NO",
+            seconds(r["gradient_s"]),
+            f"{r['final_train_loss']:.6g}",
+        )
     console.print(t3)
     slow, fast = list(_methods(m))
-    console.print(f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
-                  f"same training (the losses agree because the gradients do).", highlight=False)
+    console.print(
+        f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
+        f"same training (the losses agree because the gradients do).",
+        highlight=False,
+    )
 
     console.rule("Seed 004: N(N+1) multiplications per numerical-gradient step")
     n = s4["small_n_params"]
@@ -242,7 +311,8 @@ def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
         f"{'holds' if s4['holds'] else 'DOES NOT HOLD'}); backprop's step {s4['backprop_step_multiplications']:,}.\n"
         f"At N = {s4['target_n_params']:,}: N(N+1) = [bold]{s4['target_step_multiplications']:,}[/] "
         f"multiplications per step, about 10^{len(str(s4['target_step_multiplications'])) - 1}.",
-        highlight=False)
+        highlight=False,
+    )
 
 
 def sweep_table(rows: list[Measurement]) -> Table:
@@ -256,10 +326,11 @@ def sweep_table(rows: list[Measurement]) -> Table:
     for r in rows:
         points.setdefault((r.layers, r.hidden, r.batch, r.n_params), {})[r.method] = r
     for (L, H, B, N), by_method in points.items():
-        bp = by_method.get(ref)
-        cells = [("~" if r.estimated else "") + ratio(r.time_ratio) if (r := by_method.get(m)) else "-"
-                 for m in methods]
-        t.add_row(str(L), str(H), str(B), f"{N:,}", seconds(bp.time_s) if bp else "-", *cells)
+        base = by_method.get(ref)
+        cells = [
+            ("~" if x.estimated else "") + ratio(x.time_ratio) if (x := by_method.get(m)) else "-" for m in methods
+        ]
+        t.add_row(str(L), str(H), str(B), f"{N:,}", seconds(base.time_s) if base else "-", *cells)
     return t
 
 
@@ -267,8 +338,28 @@ def progress_bar(console: Console) -> Progress:
     """A transient bar with a count, a free-text field `info` and the time remaining."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def show_sweep(out: Console, rows: list[Measurement], skipped: int, path: object) -> None:
+    if rows:
+        out.print(sweep_table(rows))
+    out.print(f"{len(rows)} rows written to {path} ({skipped} points already there); metadata in "
+              f"{path}.meta.json", highlight=False)  # fmt: skip
+
+
+def show_plot(out: Console, paths: tuple[object, object], summary: dict[str, Any]) -> None:
+    out.print(f"wrote {paths[0]} and {paths[1]}", highlight=False)
+    for line in plot_lines(summary):
+        out.print(line, highlight=False)
 
 
 def plot_lines(summary: dict[str, Any]) -> list[str]:
@@ -278,8 +369,10 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
         method, rest = key.split(" ", 1)
         cross = summary["crossings"].get(key, {})
         where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
-        lines.append(f"{label(method)} ({rest}): log-log slope {slope:.2f}"
-                     + (f"; ratio to {REFERENCE.name} reaches {where}" if where else ""))
+        lines.append(
+            f"{label(method)} ({rest}): log-log slope {slope:.2f}"
+            + (f"; ratio to {REFERENCE.name} reaches {where}" if where else "")
+        )
     return lines
 
 
@@ -289,9 +382,21 @@ def methods_table() -> Table:
     for col in ("name", "what it does", "sampled", "rtol f64", "rtol f32"):
         t.add_column(col, no_wrap=col != "what it does")
     for m in METHODS.values():
-        t.add_row(m.label, m.description, "yes" if m.sampleable else "no",
-                  f"{m.rtol['float64']:.0e}", f"{m.rtol['float32']:.0e}")
+        t.add_row(
+            m.label,
+            m.description,
+            "yes" if m.sampleable else "no",
+            f"{m.rtol['float64']:.0e}",
+            f"{m.rtol['float32']:.0e}",
+        )
     return t
+
+
+def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
+    title = f"gradbench targets on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
+    out.print(bench_table(targets, title))
+    if not has_torch:
+        out.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
 
 
 def bench_table(targets: list[Target], title: str) -> Table:

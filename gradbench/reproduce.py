@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -49,16 +50,22 @@ def per_gradient(c: Counter, N: int) -> str:
     return f"{formula} = {c.forward_passes:,}" if formula else f"{c.forward_passes:,}"
 
 
-def true_accounting(spec: Spec, epochs: int, methods: tuple[str, ...] = (FORWARD.name, CENTRAL.name, BACKPROP.name)
-                    ) -> dict[str, Any]:
+def true_accounting(
+    spec: Spec, epochs: int, methods: tuple[str, ...] = (FORWARD.name, CENTRAL.name, BACKPROP.name)
+) -> dict[str, Any]:
     """Per scalar parameter, from the cost model: N+1 (forward) and 2N (central) passes per gradient."""
     out: dict[str, Any] = {"n_params": spec.n_params}
     for method in methods:
         one = predict(method, spec)
         c = one * epochs
-        out[method] = {"passes": c.forward_passes + c.backward_passes, "forward_passes": c.forward_passes,
-                       "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops,
-                       "per_gradient": per_gradient(one, spec.n_params)}
+        out[method] = {
+            "passes": c.forward_passes + c.backward_passes,
+            "forward_passes": c.forward_passes,
+            "backward_passes": c.backward_passes,
+            "matmuls": c.matmuls,
+            "flops": c.flops,
+            "per_gradient": per_gradient(one, spec.n_params),
+        }
     return out
 
 
@@ -80,12 +87,18 @@ def measured(spec: Spec, epochs: int, samples: int, lr: float, on_epoch: OnEpoch
     out: dict[str, Any] = {"samples": samples, "epochs": epochs, "lr": lr}
     for method in MEASURED:
         config = TrainConfig(method=method, optimizer="sgd", hyper=Hyper(lr=lr), epochs=epochs, batch=samples)
-        r = train(spec, data, config, on_epoch=(lambda e, m=method: on_epoch(m, e)) if on_epoch else None)
+        r = train(spec, data, config, on_epoch=partial(on_epoch, method) if on_epoch else None)
         c = r.counts
-        out[method] = {"passes": c.forward_passes + c.backward_passes, "forward_passes": c.forward_passes,
-                       "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops,
-                       "wall_s": r.wall_s, "gradient_s": r.gradient_s,
-                       "final_train_loss": r.history[-1].train_loss}
+        out[method] = {
+            "passes": c.forward_passes + c.backward_passes,
+            "forward_passes": c.forward_passes,
+            "backward_passes": c.backward_passes,
+            "matmuls": c.matmuls,
+            "flops": c.flops,
+            "wall_s": r.wall_s,
+            "gradient_s": r.gradient_s,
+            "final_train_loss": r.history[-1].train_loss,
+        }
     slow, fast = MEASURED
     out["time_ratio"] = out[slow]["gradient_s"] / out[fast]["gradient_s"]
     return out
@@ -115,8 +128,9 @@ def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict[st
     }
 
 
-def reproduce(epochs: int, samples: int, lr: float, conditions: Conditions,
-              on_epoch: OnEpoch | None = None) -> dict[str, Any]:
+def reproduce(
+    epochs: int, samples: int, lr: float, conditions: Conditions, on_epoch: OnEpoch | None = None
+) -> dict[str, Any]:
     """The whole `gradbench reproduce` document: the seeds' accounting, the true one, the measured runs
     and the cost model's prediction for exactly those runs (`samples` rows per full batch), seed 004."""
     spec = SEED_SPEC

@@ -50,5 +50,3 @@ class Measurement:
 COLUMNS = tuple(f.name for f in fields(Measurement))
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
-
-

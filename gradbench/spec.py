@@ -24,8 +24,8 @@ class Spec:
 
     layers: int = 3
     hidden: int = 10
-    inputs: int | None = None
-    outputs: int | None = None
+    inputs: int = 0  # 0 (or None): the hidden width
+    outputs: int = 0
     batch: int = 1
     activation: str = "sigmoid"
     dtype: str = "float64"
@@ -38,14 +38,12 @@ class Spec:
             _positive(name, getattr(self, name))
         for name in ("inputs", "outputs"):
             value = getattr(self, name)
-            if value is None:
+            if not value:  # 0 or None
                 object.__setattr__(self, name, self.hidden)
             else:
                 _positive(name, value)
         if self.activation not in ACTIVATIONS:
-            raise GradbenchError(
-                f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
-            )
+            raise GradbenchError(f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}")
         if self.dtype not in DTYPES:
             raise GradbenchError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
         widths = (self.inputs,) + (self.hidden,) * (self.layers - 1) + (self.outputs,)

@@ -9,11 +9,12 @@ import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Conditions, metadata
-from .files import write_json
+from .files import check_writable, write_json
 from .measure import Settings, measure_methods
 from .results import COLUMNS, KEY, SPEC_COLUMNS, Measurement
 from .spec import GradbenchError, Spec
@@ -28,11 +29,12 @@ OPTIONAL = {c for c, t in _TYPES.items() if "None" in t}
 BOOLEAN = [c for c, t in _TYPES.items() if t == "bool"]
 
 
-def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str, dtype: str,
-         seed: int) -> list[Spec]:
+def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str, dtype: str, seed: int) -> list[Spec]:
     """Every combination, ordered by model size so an interrupted sweep has the small points done."""
-    specs = [Spec(layers=L, hidden=H, batch=B, activation=activation, dtype=dtype, seed=seed)
-             for L, H, B in itertools.product(layers, hidden, batch)]
+    specs = [
+        Spec(layers=L, hidden=H, batch=B, activation=activation, dtype=dtype, seed=seed)
+        for L, H, B in itertools.product(layers, hidden, batch)
+    ]
     return sorted(specs, key=lambda s: (s.n_params * s.batch, s.layers, s.hidden, s.batch))
 
 
@@ -74,7 +76,8 @@ def done_keys(frame: pd.DataFrame, spec: Spec) -> set[tuple[str, ...]]:
         found = set(frame[column].astype(str))
         if found - {value}:
             raise GradbenchError(
-                f"cannot resume: the file was swept with {column} {', '.join(sorted(found))}, not {value}")
+                f"cannot resume: the file was swept with {column} {', '.join(sorted(found))}, not {value}"
+            )
     return {row_key(r) for r in frame[list(KEY)].itertuples(index=False)}
 
 
@@ -103,14 +106,31 @@ class Sweep:
     resume: bool = False
 
 
-def run_sweep(sweep: Sweep, conditions: Conditions, on_point: Callable[[Spec, str], None] | None = None,
-              on_done: Callable[[Spec], None] | None = None) -> tuple[list[Measurement], int]:
+def check(sweep: Sweep, force: bool) -> None:
+    """Refuse, before any work, an output that cannot be written or would be lost, or a point too big."""
+    check_writable(sweep.path)
+    if sweep.path.exists() and not (sweep.resume or force):
+        raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
+    for spec in sweep.specs:
+        spec.check_fits()
+
+
+def run_sweep(
+    sweep: Sweep,
+    conditions: Conditions,
+    on_point: Callable[[Spec, str], None] | None = None,
+    on_done: Callable[[Spec], None] | None = None,
+) -> tuple[list[Measurement], int]:
     """Measure every point not already in the CSV; returns (the new rows, points skipped)."""
     path, resume = sweep.path, sweep.resume and sweep.path.exists()
     done = done_keys(read_sweep(path, need_rows=False), sweep.specs[0]) if resume else set()
     meta = metadata(conditions)
-    meta["grid"] = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
-                    "memory_bytes": sweep.settings.memory}
+    meta["grid"] = {
+        **sweep.grid_text,
+        "methods": sweep.methods,
+        "budget_s": sweep.settings.budget_s,
+        "memory_bytes": sweep.settings.memory,
+    }
     write_json(f"{path}.meta.json", meta)
     header = not (resume and path.stat().st_size > 0)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
@@ -124,8 +144,7 @@ def run_sweep(sweep: Sweep, conditions: Conditions, on_point: Callable[[Spec, st
                 skipped += 1
                 continue
             spec.check_fits()
-            rows = measure_methods(spec, todo, sweep.settings,
-                                   on_method=(lambda m, s=spec: on_point(s, m)) if on_point else None)
+            rows = measure_methods(spec, todo, sweep.settings, on_method=partial(on_point, spec) if on_point else None)
             append_rows(fd, rows, header)
             header = False
             new_rows += rows

@@ -100,8 +100,9 @@ def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = M
     return summarize(per_call, loops)
 
 
-def interleaved(fns: dict[str, Callable[[], object]], rounds: int = 7, min_round_s: float = MIN_ROUND_S
-                ) -> dict[str, Timing]:
+def interleaved(
+    fns: dict[str, Callable[[], object]], rounds: int = 7, min_round_s: float = MIN_ROUND_S
+) -> dict[str, Timing]:
     """Time several functions round-robin, so machine noise (another process, a frequency change)
     falls on all of them alike; their ratio is then a fair comparison within one run."""
     loops: dict[str, int] = {}

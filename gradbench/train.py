@@ -17,6 +17,7 @@ from .methods import REFERENCE, Options, lookup
 from .mlp import MLP
 from .ops import Counter
 from .optim import OPTIMIZERS, Hyper
+from .options import positive_finite
 from .passes import loss, outputs
 from .spec import GradbenchError, Spec
 
@@ -32,6 +33,10 @@ class TrainConfig:
     batch: int = 32
     eps: float | None = None  # absolute finite-difference step
 
+    def __post_init__(self) -> None:
+        positive_finite("--lr", self.hyper.lr)
+        positive_finite("--eps", self.eps)
+
 
 @dataclass(frozen=True)
 class Epoch:
@@ -46,6 +51,7 @@ class Epoch:
 @dataclass
 class TrainResult:
     spec: Spec
+    config: TrainConfig
     history: list[Epoch] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     steps: int = 0
@@ -56,9 +62,13 @@ class TrainResult:
     def totals(self) -> dict[str, Any]:
         last = self.history[-1] if self.history else None
         return {
-            "epochs": len(self.history), "steps": self.steps, "wall_s": self.wall_s,
-            "gradient_s": self.gradient_s, "diverged_at": self.diverged_at,
-            **(asdict(last) if last else {}), **self.counts.as_dict(),
+            "epochs": len(self.history),
+            "steps": self.steps,
+            "wall_s": self.wall_s,
+            "gradient_s": self.gradient_s,
+            "diverged_at": self.diverged_at,
+            **(asdict(last) if last else {}),
+            **self.counts.as_dict(),
         }
 
 
@@ -94,6 +104,7 @@ def predict_seconds(spec: Spec, data: Dataset, config: TrainConfig) -> float:
 
 def check_budget(spec: Spec, data: Dataset, config: TrainConfig, budget_s: float) -> None:
     """Refuse, before training, a run whose gradients are predicted to take longer than budget_s."""
+    positive_finite("--budget", budget_s)
     predicted = predict_seconds(spec, data, config)
     if predicted > budget_s:
         raise GradbenchError(
@@ -115,7 +126,7 @@ def train(
     model, step, hp = model_for(spec, data, batch), OPTIMIZERS[config.optimizer], config.hyper
     opts, rng = Options(eps=config.eps), np.random.default_rng(spec.seed)
     state: dict[str, Any] = {}
-    result = TrainResult(model.spec)
+    result = TrainResult(model.spec, config)
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         for idx in batches(n, batch, rng):

@@ -50,7 +50,7 @@ def test_spec_knows_exactly_the_registered_activations():
 
 
 def test_cli_choices_are_the_registries_names():
-    from gradbench import cli
+    from gradbench import arguments as cli
     from gradbench.data import GENERATORS
     from gradbench.optim import OPTIMIZERS
 
@@ -89,8 +89,9 @@ def test_a_method_registered_at_run_time_is_computed_counted_predicted_and_repor
         assert relative_error(result.gradient, gradient(model).gradient) < TOY.rtol["float64"]
         assert (label("toy-half"), color("toy-half")) == ("toy-half", "C8")
 
-        code, out, err = cli("compare", "--layers", "2", "--hidden", "4", "--methods", "toy-half",
-                             "--budget", "0.05", "--json", "-")
+        code, out, err = cli(
+            "compare", "--layers", "2", "--hidden", "4", "--methods", "toy-half", "--budget", "0.05", "--json", "-"
+        )
         assert code == 0, err
         (row,) = json.loads(out)["rows"]
         assert row["method"] == "toy-half"
@@ -127,4 +128,4 @@ def test_each_method_name_is_spelled_once_in_the_package():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in METHODS:
                 literals[node.value] = literals.get(node.value, 0) + 1
-    assert literals == {name: 1 for name in METHODS}
+    assert literals == dict.fromkeys(METHODS, 1)

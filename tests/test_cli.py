@@ -11,8 +11,6 @@ import pytest
 FAST = ["--budget", "0.2"]
 
 
-
-
 def table_cells(text):
     """{first cell: [cells]} for each row of a rich table rendered as text."""
     rows = {}
@@ -34,9 +32,15 @@ def test_compare_table_shows_each_rows_data(cli, tmp_path):
     table = table_cells(out)
     for r in json.loads(js.read_text())["rows"]:
         cells = table[label(r["method"])]
-        assert cells[1:8] == [f"{r['n_params']:,}", f"{r['forward_passes']:,}", f"{r['backward_passes']:,}",
-                              compact(r["matmuls"]), compact(r["adds"]), compact(r["multiplies"]),
-                              compact(r["flops"])]
+        assert cells[1:8] == [
+            f"{r['n_params']:,}",
+            f"{r['forward_passes']:,}",
+            f"{r['backward_passes']:,}",
+            compact(r["matmuls"]),
+            compact(r["adds"]),
+            compact(r["multiplies"]),
+            compact(r["flops"]),
+        ]
         assert cells[10].lstrip("~") == ratio(r["time_ratio"]) and cells[11] == ratio(r["predicted_ratio"])
         assert cells[12] == ("ref" if r["method"] == "backprop" else f"{r['rel_error']:.1e}")
     assert table["forward"][2] == "331" and table["central"][2] == "660"  # N+1 and 2N, N = 330
@@ -113,10 +117,14 @@ def test_failed_run_leaves_an_existing_file_untouched(cli, tmp_path):
 def test_installed_command_reports_bad_input_without_traceback():
     p = subprocess.run(
         [sys.executable, "-m", "gradbench", "compare", "--layers", "0", "--hidden", "10"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert p.returncode == 2
-    assert p.stderr.strip() == "gradbench: error: Invalid value for '--layers': Input should be greater than or equal to 1"
+    assert (
+        p.stderr.strip() == "gradbench: error: Invalid value for '--layers': Input should be greater than or equal to 1"
+    )
     assert p.stdout == ""
 
 
@@ -125,8 +133,10 @@ def test_help_does_not_import_numpy():
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-@pytest.mark.parametrize("text, expected", [("1GiB", 2**30), ("512MiB", 2**29), ("2G", 2**31), ("1GB", 2**30),
-                                            ("100000", 100_000), ("64k", 65536)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1GiB", 2**30), ("512MiB", 2**29), ("2G", 2**31), ("1GB", 2**30), ("100000", 100_000), ("64k", 65536)],
+)
 def test_memory_sizes(text, expected):
     from gradbench.options import memory_bytes
 
@@ -145,8 +155,9 @@ def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
     timed on a sample, extrapolated, and their counts are the cost model's."""
     from gradbench import Spec, predict
 
-    code, out, err = cli("compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop",
-                         "--budget", "0.05", "--json", "-")
+    code, out, err = cli(
+        "compare", "--layers", "2", "--hidden", "40", "--methods", "central,backprop", "--budget", "0.05", "--json", "-"
+    )
     assert code == 0, err
     rows = {r["method"]: r for r in json.loads(out)["rows"]}
     central = rows["central"]

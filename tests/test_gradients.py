@@ -124,7 +124,7 @@ def test_batched_evaluates_the_same_perturbed_losses_as_the_loop(spec, memory):
     delta = ((theta + 1e-3) - theta) * np.where(idx % 2, 1, -1)  # representable steps, both signs
     L0, (batched,) = perturbed_losses(model, idx, [delta], Counter(), memory, base_loss=True)
     assert np.allclose(batched, loop_losses(model, idx, delta), rtol=1e-12, atol=0)
-    assert L0 == pytest.approx(loss(model), rel=1e-14)
+    assert pytest.approx(loss(model), rel=1e-14) == L0
     assert np.array_equal(model.theta, theta)
 
 

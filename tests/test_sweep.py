@@ -14,19 +14,19 @@ from gradbench.plot import crossings, fit_slope
 from gradbench.results import COLUMNS, KEY
 from gradbench.spec import GradbenchError
 
-TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "forward,backprop",
-        "--budget", "0.02"]
+TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "forward,backprop", "--budget", "0.02"]
 
 
-
-
-@pytest.mark.parametrize("text, values", [
-    ("1,2,3", [1, 2, 3]),
-    ("4..256x2", [4, 8, 16, 32, 64, 128, 256]),
-    ("1..4", [1, 2, 3, 4]),
-    ("8..32+8", [8, 16, 24, 32]),
-    ("1, 4..16x2, 4", [1, 4, 8, 16]),
-])
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("1,2,3", [1, 2, 3]),
+        ("4..256x2", [4, 8, 16, 32, 64, 128, 256]),
+        ("1..4", [1, 2, 3, 4]),
+        ("8..32+8", [8, 16, 24, 32]),
+        ("1, 4..16x2, 4", [1, 4, 8, 16]),
+    ],
+)
 def test_lists_and_ranges(text, values):
     assert int_list(text, "--hidden") == values
 
@@ -79,12 +79,15 @@ def test_resume_refuses_a_sweep_of_another_activation(cli, tmp_path):
     assert out.read_text() == before
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--hidden", "4..2"], "empty"),
-    (["--layers", "x"], "cannot read"),
-    (["--batch", ","], "--batch is empty"),
-    (["--methods", "forward,magic"], "unknown method"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--hidden", "4..2"], "empty"),
+        (["--layers", "x"], "cannot read"),
+        (["--batch", ","], "--batch is empty"),
+        (["--methods", "forward,magic"], "unknown method"),
+    ],
+)
 def test_sweep_bad_input(cli, tmp_path, args, message):
     code, _, err = cli("sweep", *args, "--out", str(tmp_path / "s.csv"))
     assert code == 2 and message in err and "Traceback" not in err
@@ -93,14 +96,16 @@ def test_sweep_bad_input(cli, tmp_path, args, message):
 
 def test_killed_sweep_resumes_to_the_same_rows(cli, tmp_path):
     """SIGKILL a real sweep midway; --resume completes it to the rows of an uninterrupted sweep."""
-    grid = ["--layers", "2", "--hidden", "2..40+2", "--batch", "1", "--methods", "forward,backprop",
-            "--budget", "0.05"]
+    grid = ["--layers", "2", "--hidden", "2..40+2", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.05"]
     full = tmp_path / "full.csv"
     assert cli("sweep", *grid, "--out", str(full))[0] == 0
 
     cut = tmp_path / "cut.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "gradbench", "sweep", *grid, "--out", str(cut)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradbench", "sweep", *grid, "--out", str(cut)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and (not cut.exists() or cut.read_text().count("\n") < 5):
         time.sleep(0.02)

@@ -15,8 +15,7 @@ from gradbench.peer_torch import gradient_fn as torch_gradient_fn
 
 RTOL_TORCH = 1e-10
 
-specs = mlp_specs(hidden=12, outputs=5, batch=6, activations=("sigmoid", "tanh", "relu"),
-                  bias=(True, False))
+specs = mlp_specs(hidden=12, outputs=5, batch=6, activations=("sigmoid", "tanh", "relu"), bias=(True, False))
 
 
 @given(spec=specs)

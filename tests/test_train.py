@@ -16,8 +16,6 @@ from gradbench.train import TrainConfig, train
 RTOL_CURVE = 1e-6
 
 
-
-
 def test_backprop_and_central_difference_give_the_same_loss_curve():
     data = load("two-moons", 120, seed=4)
     spec = Spec(layers=2, hidden=6, seed=4)
@@ -61,8 +59,7 @@ def test_cli_train_writes_curve_and_totals(cli, tmp_path):
 
 def test_divergence_stops_with_the_epoch_and_keeps_the_curve(cli, tmp_path):
     csv = tmp_path / "curve.csv"
-    code, _, err = cli("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50",
-                       "--csv", str(csv))
+    code, _, err = cli("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "50", "--csv", str(csv))
     assert code == 2
     assert "diverged at epoch" in err and len(err.strip().splitlines()) == 1
     curve = pd.read_csv(csv)
@@ -76,17 +73,20 @@ def test_over_budget_numeric_training_is_refused_with_the_override(cli):
     assert "predicted to take" in err and "--budget" in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--optimizer", "lbfgs"], "Invalid value for '--optimizer'"),
-    (["--dataset", "mnist"], "Invalid value for '--dataset'"),
-    (["--gradient", "symbolic"], "unknown method 'symbolic'"),
-    (["--hyper", "beta2=1.5"], "--hyper: beta2 must be in [0, 1)"),
-    (["--hyper", "gamma=0.5"], "--hyper: cannot read 'gamma=0.5'"),
-    (["--hyper", "momentum=abc"], "--hyper: momentum must be a number"),
-    (["--lr", "0"], "--lr must be a positive finite number"),
-    (["--lr", "-0.1"], "--lr must be a positive finite number"),
-    (["--epochs", "0"], "Invalid value for '--epochs'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--optimizer", "lbfgs"], "Invalid value for '--optimizer'"),
+        (["--dataset", "mnist"], "Invalid value for '--dataset'"),
+        (["--gradient", "symbolic"], "unknown method 'symbolic'"),
+        (["--hyper", "beta2=1.5"], "--hyper: beta2 must be in [0, 1)"),
+        (["--hyper", "gamma=0.5"], "--hyper: cannot read 'gamma=0.5'"),
+        (["--hyper", "momentum=abc"], "--hyper: momentum must be a number"),
+        (["--lr", "0"], "--lr must be a positive finite number"),
+        (["--lr", "-0.1"], "--lr must be a positive finite number"),
+        (["--epochs", "0"], "Invalid value for '--epochs'"),
+    ],
+)
 def test_train_bad_input(cli, args, message):
     code, _, err = cli("train", *args)
     assert code == 2 and message in err and "Traceback" not in err

@@ -1,0 +1,103 @@
+"""The command line's options, declared once as Annotated aliases that every command shares, with the
+fixed choice lists and shell completion. Only typer is imported here: --help must stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .spec import ACTIVATIONS, DTYPES
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")  # tests hold = optim.OPTIMIZERS
+DATASETS = ("xor", "two-moons", "regression")  # tests hold = data.GENERATORS
+
+
+def _one_of(names: tuple[str, ...]) -> dict[str, object]:
+    """Option settings for a choice among fixed names: parsed, listed in the help, completed."""
+
+    def parse(value: str) -> str:
+        if value not in names:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(names)}")
+        return value
+
+    return {
+        "parser": parse,
+        "metavar": "[" + "|".join(names) + "]",
+        "autocompletion": lambda incomplete: [n for n in names if n.startswith(incomplete)],
+    }
+
+
+def _complete_methods(incomplete: str) -> list[str]:
+    from .methods import METHODS
+
+    return [m for m in METHODS if m.startswith(incomplete.split(",")[-1])]
+
+
+Layers = Annotated[int, typer.Option(min=1, help="Affine layers: weight matrices (the seeds' '3-layer' is 3).")]
+Hidden = Annotated[int, typer.Option(min=1, help="Hidden width H.")]
+Inputs = Annotated[int | None, typer.Option(min=1, help="Input width D [default: H].", show_default=False)]
+Outputs = Annotated[int | None, typer.Option(min=1, help="Output width K [default: H].", show_default=False)]
+Batch = Annotated[int, typer.Option(min=1, help="Samples per batch B (1 = the seeds' single-sample count).")]
+Act = Annotated[str, typer.Option(help="Hidden-layer activation.", **_one_of(ACTIVATIONS))]
+Dtype = Annotated[str, typer.Option(help="Floating-point type of parameters and data.", **_one_of(DTYPES))]
+Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for parameters, data and sampling.")]
+Threads = Annotated[int, typer.Option(min=1, help="BLAS threads, pinned with threadpoolctl and recorded.")]
+Eps = Annotated[float | None, typer.Option(
+    help="Absolute finite-difference step [default: √ε·max(1,|θ|) forward, ∛ε·max(1,|θ|) central].",
+    show_default=False)]  # fmt: skip
+Methods = Annotated[str, typer.Option(
+    help="Comma list of gradient methods [default: all]; `gradbench methods` lists them.",
+    show_default=False, autocompletion=_complete_methods)]  # fmt: skip
+Memory = Annotated[
+    str, typer.Option(help="Buffer budget of the batched finite differences: bytes, or with a unit (512MiB, 1GiB, 2G).")
+]
+CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV ('-' for stdout).")]
+JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and metadata as JSON ('-': stdout).")]
+ALL = "all"
+
+
+# --- options of one command ----------------------------------------------------------------------------
+CompareBudget = Annotated[float, typer.Option("--budget", help="Seconds of timing per method; a longer method is "
+                          "timed on a random sample of its perturbations (marked ~ estimated).")]  # fmt: skip
+Peer = Annotated[str | None, typer.Option(help="Add an outside reference: torch (needs the [torch] extra).",
+                                          show_default=False)]  # fmt: skip
+Dataset = Annotated[str, typer.Option(help="Seeded data set, split 3:1 into train and test.", **_one_of(DATASETS))]
+Samples = Annotated[int, typer.Option(min=4, help="Samples in the data set (train + test).")]
+Gradient = Annotated[str | None, typer.Option(
+    help="Gradient method [default: backprop]; `gradbench methods` lists them.",
+    autocompletion=_complete_methods, show_default=False)]  # fmt: skip
+Optimizer = Annotated[str, typer.Option(help="Update rule (PyTorch's definitions).", **_one_of(OPTIMIZERS))]
+Lr = Annotated[
+    float | None,
+    typer.Option(help="Learning rate [default: one that trains XOR with the chosen optimizer].", show_default=False),
+]
+Hyper = Annotated[list[str] | None, typer.Option(
+    help="Other hyper-parameters, repeatable: momentum=0.9, alpha=0.99 (RMSProp), beta1=0.9, beta2=0.999, "
+    "eps=1e-8 (PyTorch's defaults).", metavar="KEY=VALUE", show_default=False)]  # fmt: skip
+Epochs = Annotated[int, typer.Option(min=1, help="Passes over the training set.")]
+MiniBatch = Annotated[int, typer.Option("--batch", min=1, help="Mini-batch size (>= the training set: full batch).")]
+TrainBudget = Annotated[float, typer.Option("--budget", help="Refuse a run whose gradients are predicted to take "
+                                            "longer than this (seconds).")]  # fmt: skip
+ReproduceEpochs = Annotated[
+    int,
+    typer.Option("--epochs", min=1, help="Epochs of the measured runs (blocks 1 and 2 always count the seeds' 1000)."),
+]
+FixedSamples = Annotated[int, typer.Option("--samples", min=1, help="Samples in the fixed data set (one batch).")]
+SgdLr = Annotated[float, typer.Option("--lr", help="SGD learning rate of the measured runs.")]
+GridLayers = Annotated[str, typer.Option("--layers", help="Layer counts: a list (1,2,3) or a range (1..4).")]
+GridHidden = Annotated[str, typer.Option("--hidden", help="Hidden widths: list or range; 4..1024x2 doubles.")]
+GridBatch = Annotated[str, typer.Option("--batch", help="Batch sizes: list or range.")]
+SweepBudget = Annotated[float, typer.Option("--budget", help="Seconds of timing per method and point.")]
+SweepOut = Annotated[Path, typer.Option("--out", help="CSV to write (relative to the working directory); its "
+                                        "metadata goes to OUT.meta.json.")]  # fmt: skip
+Resume = Annotated[bool, typer.Option(help="Skip the points already in OUT and append the rest.")]
+Force = Annotated[bool, typer.Option(help="Replace an existing OUT.")]
+SweepCsv = Annotated[Path, typer.Argument(help="A sweep CSV (relative to the working directory).")]
+PlotOut = Annotated[
+    Path | None,
+    typer.Option("--out", help="PNG to write (an SVG beside it) [default: CSV with .png].", show_default=False),
+]
+ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
