@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from .sweep import read_sweep
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
@@ -70,70 +72,77 @@ def series(frame: pd.DataFrame) -> Iterator[tuple[str, int, int, pd.DataFrame]]:
         yield method, int(batch), int(layers), part.sort_values("n_params")
 
 
-def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any]:
-    """Write out (PNG) and its SVG twin; returns the fitted slopes and crossings."""
-    import matplotlib
+@dataclass(frozen=True)
+class Encoding:
+    """How a series is drawn: marker and line style by batch size, line width by depth."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.ticker import NullFormatter
+    marker: dict[int, str]
+    style: dict[int, str]
+    width: dict[int, float]
+    batches: list[int]
+    depths: list[int]
 
-    frame = read_sweep(csv)
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Encoding:
+        batches, depths = sorted(frame["batch"].unique()), sorted(frame["layers"].unique())
+        marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
+        style = dict(zip(batches, ["-", "--", ":", "-."] * 4))
+        width = dict(zip(depths, [1.2, 2.0, 0.7, 2.6] * 4))
+        return cls(marker, style, width, batches, depths)
+
+
+def machine(csv: Path) -> str:
+    """The machine a sweep ran on, from its metadata file if there is one."""
     meta_path = Path(f"{csv}.meta.json")
-    machine = "unknown machine"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        threads = meta.get("blas_threads", "?")
-        machine = (
-            f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS "
-            f"thread{'' if threads == 1 else 's'}"
-        )
-    y_col, y_label = ("flops", "FLOPs per gradient") if show_counts else ("time_s", "time per gradient (s)")
-    batches = sorted(frame["batch"].unique())
-    marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
-    layer_values = sorted(frame["layers"].unique())
-    style = dict(zip(batches, ["-", "--", ":", "-."] * 4))  # line style: batch size
-    width = dict(zip(layer_values, [1.2, 2.0, 0.7, 2.6] * 4))  # line width: depth
+    if not meta_path.is_file():
+        return "unknown machine"
+    meta = json.loads(meta_path.read_text())
+    threads = meta.get("blas_threads", "?")
+    plural = "" if threads == 1 else "s"
+    return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
+
+def _points(ax: Axes, n: np.ndarray, y: np.ndarray, est: np.ndarray, marker: str, c: str) -> None:
+    """Measured points filled, estimated (sampled) points hollow."""
+    ax.scatter(n[~est], y[~est], marker=marker, color=c, s=28, zorder=3)
+    ax.scatter(n[est], y[est], marker=marker, facecolors="none", edgecolors=c, s=28, zorder=3)
+
+
+def _draw(left: Axes, right: Axes, frame: pd.DataFrame, enc: Encoding, show_counts: bool) -> dict[str, Any]:
+    """Every (method, batch, depth) series: cost on the left, ratio to backprop on the right."""
+    y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
     summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
+    deep = len(enc.depths) > 1
     for method, batch, layers, part in series(frame):
         n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
         est = part["estimated"].to_numpy(bool) & (not show_counts)
-        slope = fit_slope(n, y)
-        label_key = f"{method} B={batch}" + (f" L={layers}" if len(layer_values) > 1 else "")
-        summary["slopes"][label_key] = slope
-        c = color(method)
-        name = f"{label(method)}, B={batch}" + (f", L={layers}" if len(layer_values) > 1 else "")
-        left.plot(n, y, style[batch], color=c, lw=width[layers], label=f"{name}: slope {slope:.2f}")
-        left.scatter(n[~est], y[~est], marker=marker[batch], color=c, s=28, zorder=3)
-        left.scatter(n[est], y[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28, zorder=3)
+        key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
+        summary["slopes"][key] = slope = fit_slope(n, y)
+        c, m = color(method), enc.marker[batch]
+        name = f"{label(method)}, B={batch}" + (f", L={layers}" if deep else "")
+        left.plot(n, y, enc.style[batch], color=c, lw=enc.width[layers], label=f"{name}: slope {slope:.2f}")
+        _points(left, n, y, est, m, c)
         if method == REFERENCE.name:
             continue
-        r_col = "predicted_ratio" if show_counts else "time_ratio"
         ratio = part[r_col].to_numpy(float)
-        summary["crossings"][label_key] = crossings(n, ratio)
-        right.plot(n, ratio, style[batch], color=c, lw=width[layers])
-        right.scatter(n[~est], ratio[~est], marker=marker[batch], color=c, s=28, zorder=3)
-        right.scatter(n[est], ratio[est], marker=marker[batch], facecolors="none", edgecolors=c, s=28, zorder=3)
-        if batch == batches[0] and layers == layer_values[0]:
+        summary["crossings"][key] = crossings(n, ratio)
+        right.plot(n, ratio, enc.style[batch], color=c, lw=enc.width[layers])
+        _points(right, n, ratio, est, m, c)
+        if batch == enc.batches[0] and layers == enc.depths[0]:
             passes = (part["forward_passes"] + part["backward_passes"]).to_numpy(float)
             right.plot(n, passes / 2, color=c, lw=3, alpha=0.25)  # backprop does 2 passes
+    return summary
+
+
+def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None:
+    """Log-log axes, the 10x/100x/1000x guides, titles and the two legends."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullFormatter
 
     for level in (10, 100, 1000):
         right.axhline(level, color="grey", lw=0.6, ls=":")
-        right.annotate(
-            f"{level}x",
-            (1, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, 2),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            color="grey",
-            fontsize=8,
-        )
+        right.annotate(f"{level}x", (1, level), xycoords=("axes fraction", "data"), xytext=(-4, 2),
+                       textcoords="offset points", ha="right", va="bottom", color="grey", fontsize=8)  # fmt: skip
     for ax in (left, right):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -141,20 +150,34 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("N, parameters")
         ax.grid(True, which="major", alpha=0.3)
-    left.set_ylabel(y_label)
+    left.set_ylabel("FLOPs per gradient" if show_counts else "time per gradient (s)")
     left.set_title("cost of one gradient (slopes fitted on the larger half of N)", fontsize=11)
     left.legend(fontsize=7.5, loc="upper left")
-    right.set_ylabel("FLOPs / backprop's FLOPs" if show_counts else "time / backprop's time")
-    right.set_title("ratio to backprop: measured (points) and passes/2 predicted (thick)", fontsize=11)
-    handles = [Line2D([], [], color="grey", marker=marker[b], ls=style[b], label=f"B = {b}") for b in batches]
+    right.set_ylabel(f"FLOPs / {REFERENCE.name}'s FLOPs" if show_counts else f"time / {REFERENCE.name}'s time")
+    right.set_title(f"ratio to {REFERENCE.name}: measured (points) and passes/2 predicted (thick)", fontsize=11)
+    handles = [Line2D([], [], color="grey", marker=enc.marker[b], ls=enc.style[b], label=f"B = {b}")
+               for b in enc.batches]  # fmt: skip
     handles += [
         Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="", label="estimated (sampled)"),
         Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2"),
     ]
     right.legend(handles=handles, fontsize=8, loc="upper left")
-    fig.suptitle(
-        f"gradbench sweep: {'FLOPs' if show_counts else 'time'} per gradient against N, on {machine}", fontsize=12
-    )
+
+
+def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any]:
+    """Write out (PNG) and its SVG twin; returns the fitted slopes and crossings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = read_sweep(csv)
+    enc = Encoding.of(frame)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
+    summary = _draw(left, right, frame, enc, show_counts)
+    _decorate(left, right, enc, show_counts)
+    what = "FLOPs" if show_counts else "time"
+    fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)
     _save(fig, out)
     plt.close(fig)
     return summary

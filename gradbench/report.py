@@ -253,10 +253,15 @@ def _methods(block: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
     """The three blocks of `gradbench reproduce`, then seed 004's count."""
-    s, t, m, s4 = doc["seed_accounting"], doc["true_accounting"], doc["measured"], doc["seed_004"]
-    L, N = doc["spec"]["layers"], t["n_params"]
-    E = s["numeric_evaluations"] // s["evaluations_per_epoch_numeric"]
+    s = doc["seed_accounting"]
+    epochs = s["numeric_evaluations"] // s["evaluations_per_epoch_numeric"]
+    _seed_block(console, s, doc["spec"]["layers"], epochs)
+    _true_block(console, doc["true_accounting"], epochs)
+    _measured_block(console, doc["measured"], doc["measured_predicted"], epochs)
+    _seed_004_block(console, doc["seed_004"])
 
+
+def _seed_block(console: Console, s: dict[str, Any], L: int, E: int) -> None:
     console.rule("1. The seed's accounting: per weight tensor")
     console.print(
         f"{s['tensors']} tensors ({L} W, {L} b) x 2 evaluations = {s['evaluations_per_epoch_numeric']} "
@@ -269,39 +274,36 @@ def reproduce_report(console: Console, doc: dict[str, Any]) -> None:
         highlight=False,
     )
 
+
+def _true_block(console: Console, t: dict[str, Any], E: int) -> None:
     console.rule("2. The true accounting: per scalar parameter")
     t2 = Table(show_edge=False)
     for col in ("method", "passes per gradient", f"passes over {E:,} epochs", "matmuls"):
         t2.add_column(col, justify="left" if col == "method" else "right")
     for method, r in _methods(t).items():
         t2.add_row(label(method), r["per_gradient"], f"{r['passes']:,}", f"{r['matmuls']:,}")
-    console.print(f"N = {N:,} parameters: a numerical gradient perturbs each one, not each tensor.")
+    console.print(f"N = {t['n_params']:,} parameters: a numerical gradient perturbs each one, not each tensor.")
     console.print(t2)
 
+
+def _measured_block(console: Console, m: dict[str, Any], predicted: dict[str, Any], E: int) -> None:
     console.rule(f"3. Measured: {m['epochs']:,} full-batch epochs, one SGD step each, on {m['samples']} fixed samples")
     t3 = Table(show_edge=False)
     check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
     for col in ("method", "passes (counted)", "matmuls (counted)", check, "time in gradients", "final loss"):
         t3.add_column(col, justify="left" if col == "method" else "right")
     for method, r in _methods(m).items():
-        p = doc["measured_predicted"][method]
+        p = predicted[method]
         same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
-        t3.add_row(
-            label(method),
-            f"{r['passes']:,}",
-            f"{r['matmuls']:,}",
-            "yes" if same else "NO",
-            seconds(r["gradient_s"]),
-            f"{r['final_train_loss']:.6g}",
-        )
+        t3.add_row(label(method), f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
+                   seconds(r["gradient_s"]), f"{r['final_train_loss']:.6g}")  # fmt: skip
     console.print(t3)
     slow, fast = list(_methods(m))
-    console.print(
-        f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
-        f"same training (the losses agree because the gradients do).",
-        highlight=False,
-    )
+    console.print(f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
+                  "same training (the losses agree because the gradients do).", highlight=False)  # fmt: skip
 
+
+def _seed_004_block(console: Console, s4: dict[str, Any]) -> None:
     console.rule("Seed 004: N(N+1) multiplications per numerical-gradient step")
     n = s4["small_n_params"]
     console.print(
