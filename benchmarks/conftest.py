@@ -1,9 +1,10 @@
 import pytest
-from threadpoolctl import threadpool_limits
+
+from gradbench.conditions import pinned
 
 
 @pytest.fixture(autouse=True, scope="session")
 def one_blas_thread():
     """The same BLAS thread count for every benchmark and for the torch peer."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    with pinned(1):
         yield

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from .options import ALL as ALL
 from .spec import ACTIVATIONS, DTYPES
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")  # tests hold = optim.OPTIMIZERS
@@ -56,7 +57,6 @@ Memory = Annotated[
 ]
 CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV ('-' for stdout).")]
 JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and metadata as JSON ('-': stdout).")]
-ALL = "all"
 
 
 # --- options of one command ----------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
     t = interleaved(
         {
             "pass": lambda: forward(model, model.W, model.b, Counter()),
-            "gradient": lambda: BACKPROP.compute(model, Options()),
+            "gradient": lambda: gradient(model, BACKPROP.name),
         },
         rounds=9,
     )
@@ -85,7 +85,7 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
         for _ in range(N + 1):
             forward(model, W, b, c)
 
-    t = interleaved({"loop": lambda: FORWARD.compute(model, Options()), "passes": passes}, rounds=rounds)
+    t = interleaved({"loop": lambda: gradient(model, FORWARD.name), "passes": passes}, rounds=rounds)
     r = t["loop"].median / t["passes"].median
     return Target(
         f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
@@ -149,7 +149,7 @@ def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
 
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
-    t = interleaved({"ours": lambda: BACKPROP.compute(model, Options()), "peer": peer}, rounds=9)
+    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=9)
     return Target(
         f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
         t["ours"].median / t["peer"].median,

@@ -98,16 +98,14 @@ def train_command(
     """Train the MLP on a data set with any gradient method and optimizer, counting the gradients' work."""
     from .files import check_outputs
     from .methods import METHODS, REFERENCE
-    from .optim import DEFAULT_LR, HYPER_RANGES
-    from .optim import Hyper as HyperParameters
+    from .optim import HYPER_RANGES
     from .spec import Spec
     from .train import TrainConfig, check_budget, train
 
     spec = Spec(layers, hidden, 0, 0, 1, activation, dtype, seed)
     (method,) = method_list(gradient or REFERENCE.name, METHODS, "--gradient")
-    hp = HyperParameters(lr=DEFAULT_LR[optimizer] if lr is None else lr,
-                         **key_values(hyper or [], HYPER_RANGES, "--hyper"))  # fmt: skip
-    config = TrainConfig(method, optimizer, hp, epochs, batch, eps)
+    hp = key_values(hyper or [], HYPER_RANGES, "--hyper")
+    config = TrainConfig.create(method, optimizer, lr, hp, epochs, batch, eps)
     check_outputs(csv, json)
 
     from .conditions import metadata, pinned
@@ -122,12 +120,12 @@ def train_command(
             result = train(spec, data, config,
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
         meta = metadata(_conditions(ctx, threads, seed))
-    meta.update(dataset=dataset, gradient=method, optimizer=optimizer, hyper=vars(hp), epochs=epochs, batch=batch)
+    meta.update(dataset=dataset, **config.as_dict())
     show_train(console(), result, dataset, optimizer)
     write_history(result, meta, csv, json)
     if result.diverged_at is not None:
         raise GradbenchError(f"training diverged at epoch {result.diverged_at} (loss is not finite): lower --lr "
-                             f"(was {hp.lr:g}); the epochs before it were kept")  # fmt: skip
+                             f"(was {config.hyper.lr:g}); the epochs before it were kept")  # fmt: skip
 
 
 @app.command()

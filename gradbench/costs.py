@@ -7,6 +7,9 @@ of a method too slow to run in full.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
+
 from .ops import ADD_COMPLEX, MATMUL_COMPLEX, MUL_COMPLEX, Counter
 from .spec import Spec
 
@@ -97,15 +100,24 @@ def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
     return c
 
 
-def batched(spec: Spec, memory: int, central: bool) -> Counter:
+def batched(spec: Spec, memory: int, central: bool, indices: Sequence[int] | None = None) -> Counter:
     """The batched finite differences: the shared prefix once (a whole forward pass with its loss for the
-    forward difference), then each layer's perturbations in chunks, twice (+h, -h) for the central."""
+    forward difference), then each layer's perturbations in chunks, twice (+h, -h) for the central.
+    With `indices` (sorted entries of theta), only those perturbations: each layer chunks its own share."""
     chunk, total = chunk_size(spec, memory), layers_pass(spec) if central else forward_pass(spec)
+    start = 0
     for l, (i, o) in enumerate(_layers(spec)):
-        P = i * o + (o if spec.bias else 0)
-        for start in range(0, P, chunk):
-            total = total + _suffix_chunk(spec, l, min(chunk, P - start)) * (2 if central else 1)
+        size = i * o + (o if spec.bias else 0)
+        P = size if indices is None else bisect_left(indices, start + size) - bisect_left(indices, start)
+        start += size
+        for first in range(0, P, chunk):
+            total = total + _suffix_chunk(spec, l, min(chunk, P - first)) * (2 if central else 1)
     return total
+
+
+def entries(spec: Spec, indices: Sequence[int] | None) -> int:
+    """How many gradient entries a method computes: all N, or those asked for."""
+    return spec.n_params if indices is None else len(indices)
 
 
 LIVE_BUFFERS = 3  # a batched chunk holds stacked activations, the next layer's output, the residual

@@ -94,8 +94,8 @@ def time_method(model: MLP, method: Method, opts: Options, budget_s: float, rng:
             sample = measure(call(sample_opts), 0.8 * budget_s)
             g = last[0].gradient
             t_base = measure(call(base), 0.2 * budget_s).min  # the fixed cost, least disturbed
-            k = len(sample_opts.indices) if sample_opts.indices is not None else N
-            counts = method.cost(model.spec, N, opts.memory)
+            k = len(sample_opts.indices)  # type: ignore[arg-type]  # subset() always sets indices
+            counts = method.cost(model.spec, None, opts.memory)
             return Run(sample.extrapolated(t_base, N / k, sampled=k), g, counts, "model", sample_opts.indices)
     timing = measure(call(opts), budget_s)
     return Run(timing, last[0].gradient, last[0].counts, "run")

@@ -13,7 +13,7 @@ point).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -25,7 +25,7 @@ from .batched import perturbed_losses
 from .mlp import MLP
 from .ops import Counter
 from .passes import backward, forward, jvp
-from .spec import GradbenchError, Spec
+from .spec import DTYPES, GradbenchError, Spec
 
 DEFAULT_MEMORY = 2**30  # bytes a batched method may use for its stacked perturbations
 
@@ -49,7 +49,8 @@ class GradientResult(NamedTuple):
 
 
 Compute = Callable[[MLP, Options], GradientResult]
-Cost = Callable[[Spec, int, int], Counter]  # (spec, gradient entries n, memory bytes) -> counts
+# (spec, the sorted entries computed or None for all, memory bytes) -> the counts the method performs
+Cost = Callable[[Spec, Sequence[int] | None, int], Counter]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ def register(method: Method) -> Method:
     """Add a method to the registry; its name must be new and its label must show the name."""
     if method.name in METHODS:
         raise ValueError(f"a method named {method.name!r} is already registered")
+    if set(method.rtol) != set(DTYPES):
+        raise ValueError(f"rtol must give a tolerance for each dtype ({', '.join(DTYPES)}), got {dict(method.rtol)}")
     method = replace(method, label=method.label or method.name)
     if method.name not in method.label:
         raise ValueError(f"label {method.label!r} must contain the method's name {method.name!r}")
@@ -117,12 +120,13 @@ def _empty_gradient(model: MLP, opts: Options) -> np.ndarray:
     return np.full(model.n_params, np.nan, model.dtype)
 
 
-def steps(model: MLP, opts: Options, power: float, idx: np.ndarray | None = None) -> np.ndarray:
-    """Steps h_i = eps^power * max(1, |theta_i|), or the user's absolute --eps; for idx only if given."""
+def steps(model: MLP, opts: Options, rule: numeric.Rule, idx: np.ndarray | None = None) -> np.ndarray:
+    """The steps of a finite-difference `rule` (numeric.default_steps), or the user's absolute --eps;
+    for the entries idx only, if given."""
     theta = model.theta if idx is None else model.theta[idx]
     if opts.eps is not None:
         return np.full(theta.shape, opts.eps, model.dtype)
-    return np.finfo(model.dtype).eps ** power * np.maximum(1.0, np.abs(theta))
+    return numeric.default_steps(theta, rule)
 
 
 def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -136,7 +140,7 @@ def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
 def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
-    h = steps(model, opts, 1 / 2, idx)
+    h = steps(model, opts, numeric.forward_difference, idx)
     g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
 
@@ -144,7 +148,7 @@ def forward_difference(model: MLP, opts: Options) -> GradientResult:
 def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
     c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
-    h = steps(model, opts, 1 / 3, idx)
+    h = steps(model, opts, numeric.central_difference, idx)
     g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
 
@@ -187,7 +191,7 @@ def backprop(model: MLP, opts: Options) -> GradientResult:
 def forward_batched(model: MLP, opts: Options) -> GradientResult:
     """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    up = _taken(model.theta[idx], steps(model, opts, 1 / 2, idx))
+    up = _taken(model.theta[idx], steps(model, opts, numeric.forward_difference, idx))
     L0, (L_up,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
     g[idx] = (L_up - L0) / up
     return GradientResult(g, c)
@@ -196,7 +200,7 @@ def forward_batched(model: MLP, opts: Options) -> GradientResult:
 def central_batched(model: MLP, opts: Options) -> GradientResult:
     """The central difference, batched: 2N losses, the shared prefix computed once."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    theta, h = model.theta[idx], steps(model, opts, 1 / 3, idx)
+    theta, h = model.theta[idx], steps(model, opts, numeric.central_difference, idx)
     up, down = _taken(theta, h), -_taken(theta, -h)
     _, (L_up, L_down) = perturbed_losses(model, idx, [up, -down], c, opts.memory, base_loss=False)
     g[idx] = (L_up - L_down) / (up + down)
@@ -211,7 +215,7 @@ FORWARD = register(
     Method(
         "forward",
         forward_difference,
-        cost=lambda spec, n, memory: costs.forward_pass(spec) * (n + 1),
+        cost=lambda spec, idx, memory: costs.forward_pass(spec) * (costs.entries(spec, idx) + 1),
         description="forward difference (L(θ+h eᵢ) − L(θ)) / h: N+1 passes, O(h)",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C0",
@@ -221,7 +225,7 @@ CENTRAL = register(
     Method(
         "central",
         central_difference,
-        cost=lambda spec, n, memory: costs.forward_pass(spec) * (2 * n),
+        cost=lambda spec, idx, memory: costs.forward_pass(spec) * (2 * costs.entries(spec, idx)),
         description="central difference (L(θ+h eᵢ) − L(θ−h eᵢ)) / 2h: 2N passes, O(h²)",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C1",
@@ -231,7 +235,7 @@ COMPLEX = register(
     Method(
         "complex",
         complex_step,
-        cost=lambda spec, n, memory: costs.forward_pass(spec, complex_=True) * n,
+        cost=lambda spec, idx, memory: costs.forward_pass(spec, complex_=True) * costs.entries(spec, idx),
         description="complex step Im L(θ + i h eᵢ) / h: N complex passes, exact",
         rtol={"float64": 1e-13, "float32": 5e-5},
         color="C2",
@@ -241,7 +245,7 @@ FORWARD_MODE = register(
     Method(
         "forward-mode",
         forward_mode,
-        cost=lambda spec, n, memory: costs.tangent_pass(spec) * n,
+        cost=lambda spec, idx, memory: costs.tangent_pass(spec) * costs.entries(spec, idx),
         description="forward-mode AD: one dual-number pass per direction eᵢ, exact",
         rtol={"float64": 1e-13, "float32": 1e-5},
         color="C3",
@@ -251,7 +255,7 @@ BACKPROP = register(
     Method(
         "backprop",
         backprop,
-        cost=lambda spec, n, memory: costs.forward_pass(spec) + costs.backward_pass(spec),
+        cost=lambda spec, idx, memory: costs.forward_pass(spec) + costs.backward_pass(spec),
         description="backprop: one forward pass keeping activations, one backward pass",
         rtol={"float64": 0.0, "float32": 0.0},
         color="k",
@@ -262,7 +266,7 @@ FORWARD_BATCHED = register(
     Method(
         "forward-batched",
         forward_batched,
-        cost=lambda spec, n, memory: costs.batched(spec, memory, central=False),
+        cost=lambda spec, idx, memory: costs.batched(spec, memory, central=False, indices=idx),
         description="forward difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C4",
@@ -272,7 +276,7 @@ CENTRAL_BATCHED = register(
     Method(
         "central-batched",
         central_batched,
-        cost=lambda spec, n, memory: costs.batched(spec, memory, central=True),
+        cost=lambda spec, idx, memory: costs.batched(spec, memory, central=True, indices=idx),
         description="central difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C5",
@@ -297,7 +301,7 @@ def gradient(
     return lookup(method).compute(model, Options(eps=eps, indices=indices, memory=memory))
 
 
-def predict(method: str, spec: Spec, n: int | None = None, memory: int = DEFAULT_MEMORY) -> Counter:
-    """The counts `method` performs for the gradient of `spec` (or `n` of its entries; the batched
-    methods' chunking depends on `memory`, their buffer budget in bytes)."""
-    return lookup(method).cost(spec, spec.n_params if n is None else n, memory)
+def predict(method: str, spec: Spec, indices: Sequence[int] | None = None, memory: int = DEFAULT_MEMORY) -> Counter:
+    """The counts `method` performs for the gradient of `spec`, or for the sorted entries `indices` of it
+    (the batched methods' chunking depends on `memory`, their buffer budget in bytes)."""
+    return lookup(method).cost(spec, None if indices is None else sorted(indices), memory)

@@ -76,18 +76,24 @@ Rule = Callable[..., np.ndarray]
 STEP_POWER: dict[Rule, float] = {}  # filled below: the default step is eps^power * max(1, |x_i|)
 
 
+def default_steps(x: np.ndarray, rule: Rule) -> np.ndarray:
+    """h_i = eps^p max(1, |x_i|) in x's precision: p = 1/2 balances a forward difference's O(h)
+    truncation against its eps/h round-off, p = 1/3 a central difference's O(h^2)."""
+    return np.finfo(x.dtype).eps ** STEP_POWER[rule] * np.maximum(1.0, np.abs(x))
+
+
 def gradient(
     fn: Callable[[np.ndarray], Any], x: ArrayLike, rule: Rule | None = None, h: float | None = None
 ) -> np.ndarray:
     """The gradient of fn at x by `rule` (forward_difference, central_difference (default) or
-    complex_step); h defaults to eps^(1/2), eps^(1/3) (times max(1, |x_i|)) or 1e-20."""
+    complex_step); h defaults to default_steps (eps^(1/2) or eps^(1/3) times max(1, |x_i|)) or 1e-20."""
     rule = rule or central_difference
     shape = np.shape(x)
     if rule is complex_step:
         z = np.array(x, dtype=complex).ravel()
         return complex_step(lambda: fn(z.reshape(shape)), z, h or COMPLEX_STEP).reshape(shape)
     v = np.array(x, dtype=float).ravel()
-    step = h if h is not None else np.finfo(float).eps ** STEP_POWER[rule] * np.maximum(1.0, np.abs(v))
+    step = h if h is not None else default_steps(v, rule)
     return rule(lambda: fn(v.reshape(shape)), v, step).reshape(shape)
 
 

@@ -38,11 +38,14 @@ def method_list(text: str, known: Iterable[str], option: str = "--methods") -> l
     return list(dict.fromkeys(names))
 
 
-def chosen_methods(text: str, everything: str = "all") -> list[str]:
+ALL = "all"  # the --methods value that means every registered method
+
+
+def chosen_methods(text: str) -> list[str]:
     """The --methods value read against the registry (imported here, when a command runs)."""
     from .methods import METHODS
 
-    return list(METHODS) if text == everything else method_list(text, METHODS)
+    return list(METHODS) if text == ALL else method_list(text, METHODS)
 
 
 def int_list(text: str, option: str) -> list[int]:

@@ -21,6 +21,7 @@ class Peer:
     module: str  # the module implementing it, imported on use
     package: str  # what must be importable
     install: str  # how to get it
+    rtol: float  # the relative error against our backprop the tests hold it to (float64)
 
 
 PEERS: dict[str, Peer] = {}
@@ -40,6 +41,7 @@ TORCH = register_peer(
         "gradbench.peer_torch",
         "torch",
         "pip install -e '.[torch]'",
+        1e-10,
     )
 )
 

@@ -15,6 +15,7 @@ import numpy as np
 from .files import check_writable, write_with
 from .methods import REFERENCE
 from .report import color, label
+from .results import frame, meta_path
 from .spec import GradbenchError
 from .sweep import read_sweep
 
@@ -66,9 +67,9 @@ def crossings(n: np.ndarray, ratio: np.ndarray, levels: tuple[int, ...] = (10, 1
     return out
 
 
-def series(frame: pd.DataFrame) -> Iterator[tuple[str, int, int, pd.DataFrame]]:
+def series(table: pd.DataFrame) -> Iterator[tuple[str, int, int, pd.DataFrame]]:
     """(method, batch, layers) -> rows sorted by N."""
-    for (method, batch, layers), part in frame.groupby(["method", "batch", "layers"], sort=False):
+    for (method, batch, layers), part in table.groupby(["method", "batch", "layers"], sort=False):
         yield method, int(batch), int(layers), part.sort_values("n_params")
 
 
@@ -83,8 +84,8 @@ class Encoding:
     depths: list[int]
 
     @classmethod
-    def of(cls, frame: pd.DataFrame) -> Encoding:
-        batches, depths = sorted(frame["batch"].unique()), sorted(frame["layers"].unique())
+    def of(cls, table: pd.DataFrame) -> Encoding:
+        batches, depths = sorted(table["batch"].unique()), sorted(table["layers"].unique())
         marker = {b: MARKERS.get(b, OTHER_MARKERS[i % len(OTHER_MARKERS)]) for i, b in enumerate(batches)}
         style = dict(zip(batches, ["-", "--", ":", "-."] * 4))
         width = dict(zip(depths, [1.2, 2.0, 0.7, 2.6] * 4))
@@ -93,10 +94,10 @@ class Encoding:
 
 def machine(csv: Path) -> str:
     """The machine a sweep ran on, from its metadata file if there is one."""
-    meta_path = Path(f"{csv}.meta.json")
-    if not meta_path.is_file():
+    path = Path(meta_path(csv))
+    if not path.is_file():
         return "unknown machine"
-    meta = json.loads(meta_path.read_text())
+    meta = json.loads(path.read_text())
     threads = meta.get("blas_threads", "?")
     plural = "" if threads == 1 else "s"
     return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"
@@ -108,12 +109,12 @@ def _points(ax: Axes, n: np.ndarray, y: np.ndarray, est: np.ndarray, marker: str
     ax.scatter(n[est], y[est], marker=marker, facecolors="none", edgecolors=c, s=28, zorder=3)
 
 
-def _draw(left: Axes, right: Axes, frame: pd.DataFrame, enc: Encoding, show_counts: bool) -> dict[str, Any]:
+def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_counts: bool) -> dict[str, Any]:
     """Every (method, batch, depth) series: cost on the left, ratio to backprop on the right."""
     y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
     summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
     deep = len(enc.depths) > 1
-    for method, batch, layers, part in series(frame):
+    for method, batch, layers, part in series(table):
         n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
         est = part["estimated"].to_numpy(bool) & (not show_counts)
         key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
@@ -171,10 +172,10 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    frame = read_sweep(csv)
-    enc = Encoding.of(frame)
+    table = frame(read_sweep(csv))
+    enc = Encoding.of(table)
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
-    summary = _draw(left, right, frame, enc, show_counts)
+    summary = _draw(left, right, table, enc, show_counts)
     _decorate(left, right, enc, show_counts)
     what = "FLOPs" if show_counts else "time"
     fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -16,10 +15,11 @@ from rich.table import Table
 from .files import STDOUT, write_json, write_text
 from .methods import METHODS, REFERENCE
 from .peers import PEERS
-from .results import COLUMNS, Measurement
+from .results import Measurement, frame, meta_path
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from pathlib import Path
+
     from rich.progress import Progress
 
     from .bench import Target
@@ -69,7 +69,7 @@ UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as
 
 def spread(r: Measurement) -> str:
     """Half the interquartile range, as a percentage of the median."""
-    return f"±{50 * (r.time_q3_s - r.time_q1_s) / r.time_s:.1f}%" if r.time_s > 0 else "-"
+    return f"±{100 * r.spread:.1f}%" if r.time_s > 0 else "-"
 
 
 def show_compare(out: Console, rows: list[Measurement], threads: int) -> None:
@@ -156,11 +156,7 @@ def reading(rows: list[Measurement]) -> list[str]:
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
-    unstable = [
-        f"{r.method} ({spread(r)})"
-        for r in rows
-        if r.time_s > 0 and (r.time_q3_s - r.time_q1_s) / 2 > UNSTABLE * r.time_s
-    ]
+    unstable = [f"{r.method} ({spread(r)})" for r in rows if r.spread > UNSTABLE]
     if unstable:
         lines.append(
             f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
@@ -174,17 +170,11 @@ def reading(rows: list[Measurement]) -> list[str]:
     return lines
 
 
-def frame(rows: Iterable[Measurement]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
-
-
 def write_rows_csv(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
     """Rows as CSV; the metadata beside it in PATH.meta.json (stdout gets the rows only)."""
     write_text(path, frame(rows).to_csv(index=False))
     if path != STDOUT:
-        write_json(f"{path}.meta.json", meta)
+        write_json(meta_path(path), meta)
 
 
 def write_rows_json(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
@@ -240,7 +230,7 @@ def write_history(result: TrainResult, meta: dict[str, Any], csv: str | None, js
     if csv:
         write_text(csv, curve.to_csv(index=False))
         if csv != STDOUT:
-            write_json(f"{csv}.meta.json", doc)
+            write_json(meta_path(csv), doc)
     if json_path:
         doc["history"] = json.loads(curve.to_json(orient="records", double_precision=15))
         write_json(json_path, doc)
@@ -351,14 +341,14 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
-def show_sweep(out: Console, rows: list[Measurement], skipped: int, path: object) -> None:
+def show_sweep(out: Console, rows: list[Measurement], skipped: int, path: Path) -> None:
     if rows:
         out.print(sweep_table(rows))
     out.print(f"{len(rows)} rows written to {path} ({skipped} points already there); metadata in "
-              f"{path}.meta.json", highlight=False)  # fmt: skip
+              f"{meta_path(path)}", highlight=False)  # fmt: skip
 
 
-def show_plot(out: Console, paths: tuple[object, object], summary: dict[str, Any]) -> None:
+def show_plot(out: Console, paths: tuple[Path, Path], summary: dict[str, Any]) -> None:
     out.print(f"wrote {paths[0]} and {paths[1]}", highlight=False)
     for line in plot_lines(summary):
         out.print(line, highlight=False)

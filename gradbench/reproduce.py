@@ -121,6 +121,7 @@ def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict[st
         "small_forward_multiplications": forward_mults,
         "small_step_multiplications": step.matmul_flops // 2,
         "small_predicted": N * (N + 1),
+        "small_cost_model": predict(FORWARD.name, spec).matmul_flops // 2,
         "holds": forward_mults == N and step.matmul_flops // 2 == N * (N + 1),
         "backprop_step_multiplications": one.matmul_flops // 2,
         "target_n_params": target,

@@ -3,8 +3,13 @@ never disagree. Its fields are the CSV columns and JSON keys, in this order."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,31 @@ class Measurement:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def spread(self) -> float:
+        """Half the interquartile range of the time, as a fraction of the median (NaN for a zero time)."""
+        return (self.time_q3_s - self.time_q1_s) / 2 / self.time_s if self.time_s > 0 else float("nan")
+
 
 COLUMNS = tuple(f.name for f in fields(Measurement))
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
+
+# Column kinds, from the record's declared types: what a valid cell of each column holds.
+_TYPES = {f.name: str(f.type) for f in fields(Measurement)}
+NUMERIC = tuple(c for c, t in _TYPES.items() if t.startswith(("int", "float")))
+INTEGER = tuple(c for c, t in _TYPES.items() if t.startswith("int"))
+OPTIONAL = frozenset(c for c, t in _TYPES.items() if "None" in t)
+BOOLEAN = tuple(c for c, t in _TYPES.items() if t == "bool")
+
+
+def frame(rows: Iterable[Measurement]) -> pd.DataFrame:
+    """The rows as a DataFrame with the record's columns, in order (what CSV, JSON and plots are made of)."""
+    import pandas as pd
+
+    return pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
+
+
+def meta_path(path: str | os.PathLike[str]) -> str:
+    """Where the metadata of a CSV lives: beside it, PATH.meta.json."""
+    return f"{path}.meta.json"

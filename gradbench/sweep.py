@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,17 +16,11 @@ from typing import TYPE_CHECKING, Any
 from .conditions import Conditions, metadata
 from .files import check_writable, write_json
 from .measure import Settings, measure_methods
-from .results import COLUMNS, KEY, SPEC_COLUMNS, Measurement
+from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame, meta_path
 from .spec import GradbenchError, Spec
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-# Column kinds, from the record's declared types: what a valid cell of each column holds.
-_TYPES = {f.name: str(f.type) for f in fields(Measurement)}
-NUMERIC = [c for c, t in _TYPES.items() if t.startswith(("int", "float"))]
-OPTIONAL = {c for c, t in _TYPES.items() if "None" in t}
-BOOLEAN = [c for c, t in _TYPES.items() if t == "bool"]
+    pass
 
 
 def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str, dtype: str, seed: int) -> list[Spec]:
@@ -38,47 +32,49 @@ def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str
     return sorted(specs, key=lambda s: (s.n_params * s.batch, s.layers, s.hidden, s.batch))
 
 
-def read_sweep(path: Path, need_rows: bool = True) -> pd.DataFrame:
+def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     """The one reader of sweep CSVs (resume and plot): exactly the Measurement columns, every cell of
-    its column's kind; numbers parsed, booleans read. Anything else is refused with the reason."""
+    its column's kind, each row read back into the record. Anything else is refused with the reason."""
     import pandas as pd
 
     if not path.is_file():
         raise GradbenchError(f"cannot read {path}: no such file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise GradbenchError(f"{path} is not a sweep CSV: it cannot be parsed ({reason})") from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing or len(frame.columns) != len(COLUMNS):
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing or len(table.columns) != len(COLUMNS):
         what = f"missing columns {', '.join(missing[:4])}" + ("..." if len(missing) > 4 else "")
         raise GradbenchError(f"{path} is not a sweep CSV: {what if missing else 'extra columns'}")
-    if need_rows and frame.empty:
+    if need_rows and table.empty:
         raise GradbenchError(f"{path} has no rows")
     for column in NUMERIC:
-        text = frame[column]
+        text = table[column]
         values = pd.to_numeric(text, errors="coerce")
         bad = values.isna() & ~(text.eq("") & (column in OPTIONAL))
         if bad.any():
             line = int(bad.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
             raise GradbenchError(f"{path}, line {line}: {column} is {text[bad].iloc[0]!r}, not a number")
-        frame[column] = values
+        table[column] = values.astype(object).where(values.notna(), None)
+    for column in INTEGER:
+        table[column] = table[column].map(lambda v: None if v is None else int(v))
     for column in BOOLEAN:
-        frame[column] = frame[column].str.lower().eq("true")
-    return frame
+        table[column] = table[column].str.lower().eq("true")
+    return [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
 
 
-def done_keys(frame: pd.DataFrame, spec: Spec) -> set[tuple[str, ...]]:
+def done_keys(rows: list[Measurement], spec: Spec) -> set[tuple[str, ...]]:
     """The (spec, method) keys already in a sweep, refusing a sweep of other conditions."""
     for column in ("activation", "dtype", "seed"):
         value = str(getattr(spec, column))
-        found = set(frame[column].astype(str))
+        found = {str(getattr(r, column)) for r in rows}
         if found - {value}:
             raise GradbenchError(
                 f"cannot resume: the file was swept with {column} {', '.join(sorted(found))}, not {value}"
             )
-    return {row_key(r) for r in frame[list(KEY)].itertuples(index=False)}
+    return {row_key(getattr(r, c) for c in KEY) for r in rows}
 
 
 def row_key(values: Any) -> tuple[str, ...]:
@@ -87,8 +83,6 @@ def row_key(values: Any) -> tuple[str, ...]:
 
 def append_rows(fd: int, rows: list[Measurement], header: bool) -> None:
     """One write() of whole CSV lines, then fsync: a kill leaves the file ending on a full row."""
-    from .report import frame
-
     text = frame(rows).to_csv(index=False, header=header)
     os.write(fd, text.encode())
     os.fsync(fd)
@@ -131,7 +125,7 @@ def run_sweep(
         "budget_s": sweep.settings.budget_s,
         "memory_bytes": sweep.settings.memory,
     }
-    write_json(f"{path}.meta.json", meta)
+    write_json(meta_path(path), meta)
     header = not (resume and path.stat().st_size > 0)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
     new_rows: list[Measurement] = []
@@ -143,7 +137,6 @@ def run_sweep(
             if not todo:
                 skipped += 1
                 continue
-            spec.check_fits()
             rows = measure_methods(spec, todo, sweep.settings, on_method=partial(on_point, spec) if on_point else None)
             append_rows(fd, rows, header)
             header = False

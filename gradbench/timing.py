@@ -9,7 +9,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
 MIN_ROUNDS, MAX_ROUNDS = 5, 15
@@ -46,9 +46,6 @@ class Timing:
             estimated=True,
             sampled=sampled,
         )
-
-    def as_dict(self) -> dict[str, float | int | bool | None]:
-        return asdict(self)
 
 
 @contextmanager

@@ -8,18 +8,20 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .data import Dataset
-from .methods import REFERENCE, Options, lookup
+from .methods import REFERENCE, gradient, lookup
 from .mlp import MLP
 from .ops import Counter
-from .optim import OPTIMIZERS, Hyper
+from .optim import DEFAULT_LR, OPTIMIZERS, Hyper
 from .options import positive_finite
 from .passes import loss, outputs
 from .spec import GradbenchError, Spec
+from .timing import once
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,19 @@ class TrainConfig:
     def __post_init__(self) -> None:
         positive_finite("--lr", self.hyper.lr)
         positive_finite("--eps", self.eps)
+
+    @classmethod
+    def create(cls, method: str, optimizer: str, lr: float | None, hyper: dict[str, float], epochs: int, batch: int,
+               eps: float | None) -> TrainConfig:  # fmt: skip
+        """A config with the optimizer's default learning rate (one that trains XOR) when lr is None."""
+        lookup(method)
+        hp = Hyper(lr=DEFAULT_LR[optimizer] if lr is None else lr, **hyper)
+        return cls(method, optimizer, hp, epochs, batch, eps)
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the metadata: the gradient method, the optimizer and its hyper-parameters, the schedule."""
+        return {"gradient": self.method, "optimizer": self.optimizer, "hyper": asdict(self.hyper),
+                "epochs": self.epochs, "batch": self.batch, "eps": self.eps}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,11 +110,9 @@ def predict_seconds(spec: Spec, data: Dataset, config: TrainConfig) -> float:
     """Wall time of the run's gradients, predicted from one timed gradient at the training batch size."""
     n = len(data.X_train)
     batch = min(config.batch, n)
-    model, compute, opts = model_for(spec, data, batch), lookup(config.method).compute, Options(eps=config.eps)
-    compute(model, opts)  # warm-up
-    t = time.perf_counter()
-    compute(model, opts)
-    return (time.perf_counter() - t) * math.ceil(n / batch) * config.epochs
+    model = model_for(spec, data, batch)
+    once(partial(gradient, model, config.method, eps=config.eps))  # warm-up
+    return once(partial(gradient, model, config.method, eps=config.eps)) * math.ceil(n / batch) * config.epochs
 
 
 def check_budget(spec: Spec, data: Dataset, config: TrainConfig, budget_s: float) -> None:
@@ -118,13 +131,13 @@ def train(
     spec: Spec, data: Dataset, config: TrainConfig, on_epoch: Callable[[Epoch], None] | None = None
 ) -> TrainResult:
     """Train from the spec's seeded initial parameters; stops early when the loss is not finite."""
-    compute = lookup(config.method).compute
+    lookup(config.method)
     if config.optimizer not in OPTIMIZERS:
         raise GradbenchError(f"unknown optimizer {config.optimizer!r}: choose from {', '.join(OPTIMIZERS)}")
     n = len(data.X_train)
     batch = min(config.batch, n)
     model, step, hp = model_for(spec, data, batch), OPTIMIZERS[config.optimizer], config.hyper
-    opts, rng = Options(eps=config.eps), np.random.default_rng(spec.seed)
+    rng = np.random.default_rng(spec.seed)
     state: dict[str, Any] = {}
     result = TrainResult(model.spec, config)
     start = time.perf_counter()
@@ -132,7 +145,7 @@ def train(
         for idx in batches(n, batch, rng):
             model.set_data(data.X_train[idx], data.Y_train[idx])
             t = time.perf_counter()
-            g, c = compute(model, opts)
+            g, c = gradient(model, config.method, eps=config.eps)
             result.gradient_s += time.perf_counter() - t
             result.counts += c
             step(model.theta, g, state, hp)

@@ -1,12 +1,26 @@
 """The Python API as the README shows it, and the registry as a plug-in point."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from gradbench import MLP, Counter, GradientResult, Method, Spec, gradient, loss, predict, registered, relative_error
+from gradbench import (
+    MLP,
+    Counter,
+    GradientResult,
+    Method,
+    Spec,
+    costs,
+    gradient,
+    loss,
+    predict,
+    registered,
+    relative_error,
+)
 from gradbench.costs import forward_pass
+from gradbench.methods import FORWARD
 from gradbench.numeric import central_difference
 from gradbench.numeric import gradient as numeric_gradient
 
@@ -59,17 +73,16 @@ def test_cli_choices_are_the_registries_names():
 
 
 def half_difference(model, opts):
-    """A toy method: the forward difference with half the usual step, counted through the real passes."""
-    from gradbench.methods import FORWARD
-
-    eps = opts.eps if opts.eps is not None else 1e-8
-    return FORWARD.compute(model, type(opts)(eps=eps / 2, indices=opts.indices, memory=opts.memory))
+    """A toy method: the forward difference with an absolute step of 5e-9 (half of --eps when given),
+    counted through the real passes."""
+    eps = opts.eps / 2 if opts.eps is not None else 5e-9
+    return FORWARD.compute(model, replace(opts, eps=eps))
 
 
 TOY = Method(
     "toy-half",
     half_difference,
-    cost=lambda spec, n, memory: forward_pass(spec) * (n + 1),
+    cost=lambda spec, indices, memory: forward_pass(spec) * (costs.entries(spec, indices) + 1),
     description="forward difference with half the step",
     rtol={"float64": 1e-5, "float32": 5e-2},
     color="C8",
@@ -104,15 +117,15 @@ def test_a_method_registered_at_run_time_is_computed_counted_predicted_and_repor
     assert code == 2 and "unknown method 'toy-half'" in err  # gone once unregistered
 
 
-def test_registering_a_name_twice_or_a_label_without_the_name_is_refused():
-    from dataclasses import replace
-
+def test_registering_a_name_twice_a_label_without_the_name_or_a_dtype_without_tolerance_is_refused():
     from gradbench.methods import register
 
     with registered(TOY), pytest.raises(ValueError, match="already registered"):
         register(TOY)
     with pytest.raises(ValueError, match="must contain"):
         register(replace(TOY, name="toy-2", label="something else"))
+    with pytest.raises(ValueError, match="a tolerance for each dtype"):
+        register(replace(TOY, name="toy-3", rtol={"float64": 1e-5}))
 
 
 def test_each_method_name_is_spelled_once_in_the_package():

@@ -7,13 +7,14 @@ from shapes import mlp_specs
 
 from gradbench import MLP, Spec, gradient, relative_error
 from gradbench.costs import backward_pass, forward_pass
+from gradbench.peers import TORCH
 
 torch = pytest.importorskip("torch", reason="torch is optional: pip install -e '.[torch]' (CI installs it)")
 
 from gradbench.peer_torch import flops as torch_flops
 from gradbench.peer_torch import gradient_fn as torch_gradient_fn
 
-RTOL_TORCH = 1e-10
+RTOL_TORCH = TORCH.rtol
 
 specs = mlp_specs(hidden=12, outputs=5, batch=6, activations=("sigmoid", "tanh", "relu"), bias=(True, False))
 
