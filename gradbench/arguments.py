@@ -69,14 +69,15 @@ Samples = Annotated[int, typer.Option(min=4, help="Samples in the data set (trai
 Gradient = Annotated[str | None, typer.Option(
     help="Gradient method [default: backprop]; `gradbench methods` lists them.",
     autocompletion=_complete_methods, show_default=False)]  # fmt: skip
-Optimizer = Annotated[str, typer.Option(help="Update rule (PyTorch's definitions).", **_one_of(OPTIMIZERS))]
+Optimizer = Annotated[str, typer.Option(
+    help="Update rule, PyTorch's definitions: " + ", ".join(OPTIMIZERS) + "; other hyper-parameters after a "
+    "colon: adam:beta1=0.9,beta2=0.999,eps=1e-8; momentum:momentum=0.9; rmsprop:alpha=0.99.",
+    metavar="NAME[:KEY=VALUE,...]", autocompletion=_one_of(OPTIMIZERS)["autocompletion"],
+)]  # fmt: skip
 Lr = Annotated[
     float | None,
     typer.Option(help="Learning rate [default: one that trains XOR with the chosen optimizer].", show_default=False),
 ]
-Hyper = Annotated[list[str] | None, typer.Option(
-    help="Other hyper-parameters, repeatable: momentum=0.9, alpha=0.99 (RMSProp), beta1=0.9, beta2=0.999, "
-    "eps=1e-8 (PyTorch's defaults).", metavar="KEY=VALUE", show_default=False)]  # fmt: skip
 Epochs = Annotated[int, typer.Option(min=1, help="Passes over the training set.")]
 MiniBatch = Annotated[int, typer.Option("--batch", min=1, help="Mini-batch size (>= the training set: full batch).")]
 TrainBudget = Annotated[float, typer.Option("--budget", help="Refuse a run whose gradients are predicted to take "
@@ -94,7 +95,7 @@ SweepBudget = Annotated[float, typer.Option("--budget", help="Seconds of timing 
 SweepOut = Annotated[Path, typer.Option("--out", help="CSV to write (relative to the working directory); its "
                                         "metadata goes to OUT.meta.json.")]  # fmt: skip
 Resume = Annotated[bool, typer.Option(help="Skip the points already in OUT and append the rest.")]
-Force = Annotated[bool, typer.Option(help="Replace an existing OUT.")]
+Force = Annotated[bool, typer.Option(help="Replace output files that exist (without it they are refused).")]
 SweepCsv = Annotated[Path, typer.Argument(help="A sweep CSV (relative to the working directory).")]
 PlotOut = Annotated[
     Path | None,

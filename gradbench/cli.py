@@ -8,6 +8,7 @@ Method names are read from the registry when a command runs (`gradbench methods`
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,8 +17,8 @@ import typer
 from typer.exceptions import TyperException
 
 from . import arguments as a
-from .options import chosen_methods, int_list, key_values, memory_bytes, method_list, positive_finite
-from .spec import GradbenchError
+from .options import chosen_methods, int_list, memory_bytes, method_list, named_with_values, positive_finite
+from .spec import GradbenchError, Interrupted
 
 if TYPE_CHECKING:
     from .conditions import Conditions
@@ -56,7 +57,7 @@ def compare(
     outputs: a.Outputs = None, batch: a.Batch = 1, activation: a.Act = "sigmoid", dtype: a.Dtype = "float64",
     seed: a.Seed = 0, methods: a.Methods = a.ALL, eps: a.Eps = None, budget: a.CompareBudget = 10.0,
     memory: a.Memory = "1GiB", threads: a.Threads = 1, peer: a.Peer = None, csv: a.CsvOut = None,
-    json: a.JsonOut = None,
+    json: a.JsonOut = None, force: a.Force = False,
 ) -> None:  # fmt: skip
     """Compute one gradient every way on one MLP: counts, times, ratios and errors, side by side."""
     from .files import check_outputs
@@ -65,7 +66,7 @@ def compare(
 
     spec = Spec(layers, hidden, inputs or 0, outputs or 0, batch, activation, dtype, seed)
     chosen, settings = chosen_methods(methods), Settings(budget, eps, memory_bytes(memory), peer, threads)
-    check_outputs(csv, json)
+    check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     spec.check_fits()
     if peer:
         from .peers import load
@@ -91,9 +92,9 @@ def compare(
 def train_command(
     ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, activation: a.Act = "sigmoid",
     dtype: a.Dtype = "float64", seed: a.Seed = 0, dataset: a.Dataset = "xor", samples: a.Samples = 200,
-    gradient: a.Gradient = None, optimizer: a.Optimizer = "adam", lr: a.Lr = None, hyper: a.Hyper = None,
+    gradient: a.Gradient = None, optimizer: a.Optimizer = "adam", lr: a.Lr = None,
     epochs: a.Epochs = 300, batch: a.MiniBatch = 32, eps: a.Eps = None, budget: a.TrainBudget = 600.0,
-    threads: a.Threads = 1, csv: a.CsvOut = None, json: a.JsonOut = None,
+    threads: a.Threads = 1, csv: a.CsvOut = None, json: a.JsonOut = None, force: a.Force = False,
 ) -> None:  # fmt: skip
     """Train the MLP on a data set with any gradient method and optimizer, counting the gradients' work."""
     from .files import check_outputs
@@ -104,9 +105,9 @@ def train_command(
 
     spec = Spec(layers, hidden, 0, 0, 1, activation, dtype, seed)
     (method,) = method_list(gradient or REFERENCE.name, METHODS, "--gradient")
-    hp = key_values(hyper or [], HYPER_RANGES, "--hyper")
-    config = TrainConfig.create(method, optimizer, lr, hp, epochs, batch, eps)
-    check_outputs(csv, json)
+    rule, hp = named_with_values(optimizer, a.OPTIMIZERS, HYPER_RANGES, "--optimizer")
+    config = TrainConfig.create(method, rule, lr, hp, epochs, batch, eps)
+    check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
 
     from .conditions import metadata, pinned
     from .data import load
@@ -116,12 +117,12 @@ def train_command(
     with pinned(threads):
         check_budget(spec, data, config, budget)
         with progress_bar(console(stderr=True)) as bar:
-            task = bar.add_task(f"training ({method}, {optimizer})", total=epochs, info="")
+            task = bar.add_task(f"training ({method}, {rule})", total=epochs, info="")
             result = train(spec, data, config,
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
         meta = metadata(_conditions(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
-    show_train(console(), result, dataset, optimizer)
+    show_train(console(), result, dataset)
     write_history(result, meta, csv, json)
     if result.diverged_at is not None:
         raise GradbenchError(f"training diverged at epoch {result.diverged_at} (loss is not finite): lower --lr "
@@ -131,13 +132,13 @@ def train_command(
 @app.command()
 def reproduce(
     ctx: typer.Context, epochs: a.ReproduceEpochs = 1000, samples: a.FixedSamples = 16, lr: a.SgdLr = 0.1,
-    threads: a.Threads = 1, json: a.JsonOut = None,
+    threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False,
 ) -> None:  # fmt: skip
     """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
     from .files import check_outputs
 
     positive_finite("--lr", lr)
-    check_outputs(json)
+    check_outputs({"--json": json}, force)
 
     from .conditions import pinned
     from .files import write_json
@@ -167,8 +168,10 @@ def sweep(
     settings = Settings(budget, eps, memory_bytes(memory), None, threads)
     grid_text = {"layers": layers, "hidden": hidden, "batch": batch}
     L, H, B = (int_list(text, f"--{name}") for name, text in grid_text.items())
-    job = Sweep(out, grid(L, H, B, activation, dtype, seed), chosen_methods(methods), settings, grid_text, resume)
-    check(job, force)
+    job = Sweep(
+        out, grid(L, H, B, activation, dtype, seed), chosen_methods(methods), settings, grid_text, resume, force
+    )
+    check(job)
 
     from .conditions import pinned
     from .report import console, progress_bar, show_sweep
@@ -176,32 +179,32 @@ def sweep(
 
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
         task = bar.add_task("sweep", total=len(job.specs), info="")
-        rows, skipped = run_sweep(
-            job, _conditions(ctx, threads, seed),
-            on_point=lambda s, m: bar.update(task, info=f"L={s.layers} H={s.hidden} B={s.batch} "
-                                             f"N={s.n_params:,}: {m}"),
-            on_done=lambda s: bar.advance(task))  # fmt: skip
-    show_sweep(console(), rows, skipped, out)
+        point = lambda s, m: bar.update(task, info=f"{s}: {m}")  # noqa: E731
+        result = run_sweep(job, _conditions(ctx, threads, seed), point, on_done=lambda s: bar.advance(task))
+    show_sweep(console(), result)
 
 
 @app.command()
-def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False) -> None:
+def plot(
+    csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
+    force: a.Force = False,
+) -> None:  # fmt: skip
     """Plot a sweep: cost per gradient against N (log-log, fitted slopes) and the ratio to backprop."""
     from .plot import output_paths, plot_sweep
     from .report import console, show_plot
 
-    paths = output_paths(csv, out)
+    paths = output_paths(csv, out, force)
     show_plot(console(), paths, plot_sweep(csv, paths[0], show_counts))
 
 
 @app.command()
-def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None) -> None:
+def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False) -> None:
     """Measure the performance targets as ratios within one run, each with its bound and verdict."""
     from importlib.util import find_spec
 
     from .files import check_outputs
 
-    check_outputs(json)
+    check_outputs({"--json": json}, force)
 
     from .bench import all_targets
     from .conditions import metadata, pinned
@@ -229,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
     argv = sys.argv[1:] if argv is None else argv
     argv = argv or ["--help"]  # a bare `gradbench` is a request for help, not an error
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file-size limit: write() fails (EFBIG), reported
     try:
         code = app(args=argv, prog_name="gradbench", standalone_mode=False, obj=argv)
     except TyperException as e:  # click's usage errors: bad option, bad value, missing argument
@@ -237,7 +241,10 @@ def main(argv: list[str] | None = None) -> None:
     except GradbenchError as e:
         print(f"gradbench: error: {e}", file=sys.stderr)
         sys.exit(2)
+    except Interrupted as e:
+        print(f"gradbench: {e}", file=sys.stderr)
+        sys.exit(130)
     except (KeyboardInterrupt, typer.Abort):
-        print("gradbench: interrupted", file=sys.stderr)
+        print("gradbench: interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +21,108 @@ STDOUT = "-"
 PathLike = str | os.PathLike[str]
 
 
-def check_writable(path: PathLike | None) -> None:
-    """Refuse, before anything runs, an output path that cannot be written."""
+def meta_path(path: PathLike) -> str:
+    """Where the metadata of a CSV lives: beside it, PATH.meta.json."""
+    return f"{path}.meta.json"
+
+
+def real(path: PathLike) -> Path:
+    """The file a path names, symlinks followed: writing through a link updates what it points to."""
+    return Path(os.path.realpath(path))
+
+
+def check_writable(path: PathLike | None, force: bool = False, inputs: tuple[PathLike, ...] = ()) -> None:
+    """Refuse, before anything runs, an output that cannot be written, would replace a file without
+    --force, is not a regular file ('-' is stdout), or is one of the command's inputs."""
     if path is None or str(path) == STDOUT:
         return
-    p = Path(path)
-    if p.is_dir():
+    p, target = Path(path), real(path)
+    if target.is_dir():
         raise GradbenchError(f"cannot write {p}: it is a directory")
-    parent = p.parent if str(p.parent) else Path(".")
+    if any(target == real(i) for i in inputs):
+        raise GradbenchError(f"cannot write {p}: it is an input of this command; write the output elsewhere")
+    if target.exists():
+        if not target.is_file():
+            raise GradbenchError(f"cannot write {p}: not a regular file (a FIFO or device); use '-' for stdout")
+        if not force:
+            raise GradbenchError(f"{p} exists: pass --force to replace it")
+    parent = target.parent
     if not parent.is_dir():
         raise GradbenchError(f"cannot write {p}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise GradbenchError(f"cannot write {p}: permission denied")
 
 
-def check_outputs(*paths: str | None) -> None:
-    """Refuse, before any work, outputs that cannot be written or that collide on stdout."""
-    for p in paths:
-        check_writable(p)
-    if sum(p == STDOUT for p in paths) > 1:
-        raise GradbenchError("--csv and --json cannot both go to stdout: send one of them to a file")
+def check_outputs(
+    outputs: dict[str, str | None],
+    force: bool = False,
+    inputs: tuple[PathLike, ...] = (),
+    sidecars: tuple[str, ...] = (),
+) -> None:
+    """Refuse, before any work, outputs (option -> path) that cannot be written or would collide: two on
+    stdout, two on one file. `sidecars` names the options whose PATH.meta.json is written too."""
+    given = {option: path for option, path in outputs.items() if path}
+    on_stdout = [option for option, path in given.items() if path == STDOUT]
+    if len(on_stdout) > 1:
+        raise GradbenchError(f"{' and '.join(on_stdout)} cannot both go to stdout: send one of them to a file")
+    files = {option: real(path) for option, path in given.items() if path != STDOUT}
+    for option, target in files.items():
+        clash = [o for o, t in files.items() if t == target and o != option]
+        if clash:
+            raise GradbenchError(f"{option} and {clash[0]} name the same file {given[option]}: give each its own")
+        check_writable(given[option], force, inputs)
+        if option in sidecars:
+            check_writable(meta_path(given[option]), force, inputs)
+
+
+@contextmanager
+def locked(path: PathLike, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (a hidden .NAME.lock beside it) for the block: a second writer is
+    refused at once with the holder's pid, never left waiting. The lock dies with its process."""
+    import fcntl
+
+    target = real(path)
+    fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise GradbenchError(f"another {what} (pid {holder}) holds {path}: wait for it, or write elsewhere") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def drop_torn_tail(path: PathLike) -> int:
+    """Cut a last line that was not written whole (no final newline: a kill or a full disk mid-write);
+    returns the bytes dropped."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if not data or data.endswith(b"\n"):
+            return 0
+        keep = data.rfind(b"\n") + 1
+        f.truncate(keep)
+        os.fsync(f.fileno())
+        return len(data) - keep
+
+
+def append(fd: int, data: bytes, path: PathLike) -> None:
+    """Append `data` whole, then fsync; a write that fails (a full disk, a file-size limit) is undone, so
+    the file still ends on a whole record, and reported as one line."""
+    size = os.fstat(fd).st_size
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]  # os.write may write less than asked: go on from there
+        os.fsync(fd)
+    except OSError as e:
+        with suppress(OSError):
+            os.ftruncate(fd, size)
+        raise GradbenchError(f"cannot write {path}: {e.strerror or e}; it holds what was finished before") from None
 
 
 def _umask() -> int:
@@ -53,8 +135,8 @@ def _umask() -> int:
 def atomic_path(path: PathLike) -> Iterator[str]:
     """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed
     when it fails. The file gets the permissions a plain open() would give (0666 less the umask)."""
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+    p = real(path)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield tmp
@@ -63,14 +145,13 @@ def atomic_path(path: PathLike) -> Iterator[str]:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, p)
     except OSError as e:
-        raise GradbenchError(f"cannot write {p}: {e.strerror or e}; {p} was left as it was") from None
+        raise GradbenchError(f"cannot write {path}: {e.strerror or e}; {path} was left as it was") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
 def write_with(path: PathLike, write: Callable[[str], None]) -> None:
-    """Call write(temporary path) and rename the result onto `path`."""
-    check_writable(path)
+    """Call write(temporary path) and rename the result onto `path` (checked before the work began)."""
     with atomic_path(path) as tmp:
         write(tmp)
 

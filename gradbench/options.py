@@ -74,6 +74,18 @@ def int_list(text: str, option: str) -> list[int]:
     return list(dict.fromkeys(values))
 
 
+def named_with_values(
+    text: str, names: Iterable[str], allowed: dict[str, tuple[float, float]], option: str
+) -> tuple[str, dict[str, float]]:
+    """'adam:beta2=0.99,eps=1e-7' -> ('adam', {'beta2': 0.99, 'eps': 1e-7}): a known name, then optional
+    KEY=VALUE settings after a colon (see key_values)."""
+    name, _, rest = text.partition(":")
+    names = list(names)
+    if name.strip() not in names:
+        raise GradbenchError(f"{option}: {name.strip()!r} is not one of {', '.join(names)}")
+    return name.strip(), key_values([item for item in rest.split(",") if item.strip()], allowed, option)
+
+
 def key_values(items: list[str], allowed: dict[str, tuple[float, float]], option: str) -> dict[str, float]:
     """['beta2=0.99', 'eps=1e-7'] -> {'beta2': 0.99, 'eps': 1e-7}, each key allowed and each value a
     finite number in its [low, high) range."""

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .files import check_writable, write_with
+from .files import check_writable, meta_path, write_with
 from .methods import REFERENCE
 from .report import color, label
-from .results import frame, meta_path
+from .results import frame
 from .spec import GradbenchError
 from .sweep import read_sweep
 
@@ -28,13 +28,14 @@ MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
 OTHER_MARKERS = ["s", "^", "D", "v"]
 
 
-def output_paths(csv: Path, out: Path | None) -> tuple[Path, Path]:
-    """(PNG, SVG) to write: OUT or the CSV's name with .png, and an SVG beside it; refused if unwritable."""
+def output_paths(csv: Path, out: Path | None, force: bool = False) -> tuple[Path, Path]:
+    """(PNG, SVG) to write: OUT or the CSV's name with .png, and an SVG beside it; refused if unwritable,
+    if they exist (without force) or if one of them is the CSV itself."""
     png = out or csv.with_suffix(".png")
     if png.suffix.lower() != ".png":
         raise GradbenchError(f"--out must end in .png (an .svg is written beside it), got {png}")
     for path in (png, png.with_suffix(".svg")):
-        check_writable(path)
+        check_writable(path, force, inputs=(csv, meta_path(csv)))
     return png, png.with_suffix(".svg")
 
 

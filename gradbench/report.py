@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from .files import STDOUT, write_json, write_text
+from .files import STDOUT, meta_path, write_json, write_text
 from .methods import METHODS, REFERENCE
 from .peers import PEERS
-from .results import Measurement, frame, meta_path
+from .results import Measurement, frame
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from .bench import Target
+    from .sweep import SweepResult
     from .train import TrainResult
 
 
@@ -213,10 +214,10 @@ def train_table(result: TrainResult) -> Table:
     return t
 
 
-def show_train(out: Console, result: TrainResult, dataset: str, optimizer: str) -> None:
+def show_train(out: Console, result: TrainResult, dataset: str) -> None:
     """A one-line heading, then the final losses, accuracies and the gradients' counts."""
     hp = result.config.hyper
-    out.print(f"{dataset}: {result.config.method} gradients, {optimizer} (lr {hp.lr:g}), batch "
+    out.print(f"{dataset}: {result.config.method} gradients, {result.config.optimizer} (lr {hp.lr:g}), batch "
               f"{result.config.batch}, N = {result.spec.n_params:,}", highlight=False)  # fmt: skip
     out.print(train_table(result))
 
@@ -341,11 +342,14 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
-def show_sweep(out: Console, rows: list[Measurement], skipped: int, path: Path) -> None:
-    if rows:
-        out.print(sweep_table(rows))
-    out.print(f"{len(rows)} rows written to {path} ({skipped} points already there); metadata in "
-              f"{meta_path(path)}", highlight=False)  # fmt: skip
+def show_sweep(out: Console, result: SweepResult) -> None:
+    if result.dropped_bytes:
+        console(stderr=True).print(f"dropped a torn last line ({result.dropped_bytes} bytes) from {result.path}: "
+                                   "its point is measured again", highlight=False)  # fmt: skip
+    if result.rows:
+        out.print(sweep_table(result.rows))
+    out.print(f"{len(result.rows)} rows written to {result.path} ({result.skipped} points already there); "
+              f"metadata in {meta_path(result.path)}", highlight=False)  # fmt: skip
 
 
 def show_plot(out: Console, paths: tuple[Path, Path], summary: dict[str, Any]) -> None:

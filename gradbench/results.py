@@ -3,7 +3,6 @@ never disagree. Its fields are the CSV columns and JSON keys, in this order."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -74,8 +73,3 @@ def frame(rows: Iterable[Measurement]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
-
-
-def meta_path(path: str | os.PathLike[str]) -> str:
-    """Where the metadata of a CSV lives: beside it, PATH.meta.json."""
-    return f"{path}.meta.json"

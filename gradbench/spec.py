@@ -15,6 +15,10 @@ class GradbenchError(Exception):
     """A problem with the user's input or environment: printed as one line, exit status 2."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C, after what was finished is on disk: its message says what was kept; exit status 130."""
+
+
 @dataclass(frozen=True)
 class Spec:
     """An MLP of `layers` affine layers; `inputs`/`outputs` default to `hidden`.
@@ -77,6 +81,10 @@ class Spec:
                 f"model needs about {_gib(need)} of memory (N = {self.n_params:,} parameters) "
                 f"but only {_gib(have)} is available: use fewer layers, a smaller --hidden or --batch"
             )
+
+    def __str__(self) -> str:
+        """The short form progress lines use: L=3 H=10 B=1 N=330."""
+        return f"L={self.layers} H={self.hidden} B={self.batch} N={self.n_params:,}"
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -6,6 +6,7 @@ rows that `--resume` continues. `read_sweep` is the one reader of such files (re
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Conditions, metadata
-from .files import check_writable, write_json
+from .files import append, check_writable, drop_torn_tail, locked, meta_path, write_json
 from .measure import Settings, measure_methods
-from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame, meta_path
-from .spec import GradbenchError, Spec
+from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
+from .spec import GradbenchError, Interrupted, Spec
 
 if TYPE_CHECKING:
     pass
@@ -65,6 +66,14 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     return [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
 
 
+def check_header(path: Path) -> None:
+    """Refuse, before touching it, a file whose first line is not a sweep's header."""
+    with open(path, "rb") as f:
+        first = f.readline().rstrip(b"\r\n").decode(errors="replace")
+    if first and first != ",".join(COLUMNS):
+        raise GradbenchError(f"cannot resume {path}: its columns are not those of a gradbench sweep")
+
+
 def done_keys(rows: list[Measurement], spec: Spec) -> set[tuple[str, ...]]:
     """The (spec, method) keys already in a sweep, refusing a sweep of other conditions."""
     for column in ("activation", "dtype", "seed"):
@@ -81,13 +90,6 @@ def row_key(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
-def append_rows(fd: int, rows: list[Measurement], header: bool) -> None:
-    """One write() of whole CSV lines, then fsync: a kill leaves the file ending on a full row."""
-    text = frame(rows).to_csv(index=False, header=header)
-    os.write(fd, text.encode())
-    os.fsync(fd)
-
-
 @dataclass(frozen=True)
 class Sweep:
     """A grid to measure into one CSV, and how."""
@@ -98,15 +100,60 @@ class Sweep:
     settings: Settings
     grid_text: dict[str, str]  # the grid as the user wrote it, for the metadata
     resume: bool = False
+    force: bool = False
+
+    def conditions(self, threads: int) -> dict[str, Any]:
+        """What every row of the file must share: resume refuses a run that differs in any of these."""
+        from . import __version__
+
+        first = self.specs[0]
+        return {
+            **self.grid_text, "activation": first.activation, "dtype": first.dtype, "seed": first.seed,
+            "eps": self.settings.eps, "budget_s": self.settings.budget_s, "memory_bytes": self.settings.memory,
+            "threads": threads, "gradbench": __version__,
+        }  # fmt: skip
 
 
-def check(sweep: Sweep, force: bool) -> None:
+@dataclass(frozen=True)
+class SweepResult:
+    rows: list[Measurement]  # measured by this run
+    skipped: int  # points already in the file
+    path: Path  # where the rows are (OUT, or OUT.partial while a --force run is unfinished)
+    dropped_bytes: int = 0  # a torn last line cut from the file before resuming
+
+
+def check(sweep: Sweep) -> None:
     """Refuse, before any work, an output that cannot be written or would be lost, or a point too big."""
-    check_writable(sweep.path)
-    if sweep.path.exists() and not (sweep.resume or force):
+    check_writable(sweep.path, force=True)
+    if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
     for spec in sweep.specs:
         spec.check_fits()
+
+
+def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str, Any]) -> dict[str, Any]:
+    """The metadata to write: the file's fixed conditions, and every run's own metadata, kept in order.
+    Resuming, the file's conditions must equal this run's (the differing fields are named)."""
+    meta_file = Path(meta_path(path))
+    runs: list[dict[str, Any]] = []
+    if sweep.resume and path.exists():
+        try:
+            old = json.loads(meta_file.read_text())
+            before, runs = old["sweep"], list(old["runs"])
+        except FileNotFoundError:
+            raise GradbenchError(f"cannot resume {path}: no {meta_file}, so its conditions are unknown") from None
+        except (ValueError, KeyError, TypeError):
+            raise GradbenchError(f"cannot resume {path}: {meta_file} is not a gradbench sweep's metadata") from None
+        differ = [k for k in conditions if before.get(k) != conditions[k]]
+        if differ:
+            was = ", ".join(f"{k} {before.get(k)}" for k in differ)
+            now = ", ".join(f"{conditions[k]}" for k in differ)
+            raise GradbenchError(f"cannot resume {path}: it was swept with {was} (this run: {now}); "
+                                 "pass the same options, or write to a new --out")  # fmt: skip
+    runs.append({**run, "methods": sweep.methods})
+    grid = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
+            "memory_bytes": sweep.settings.memory}  # fmt: skip
+    return {**run, "grid": grid, "sweep": conditions, "runs": runs}
 
 
 def run_sweep(
@@ -114,35 +161,56 @@ def run_sweep(
     conditions: Conditions,
     on_point: Callable[[Spec, str], None] | None = None,
     on_done: Callable[[Spec], None] | None = None,
+) -> SweepResult:
+    """Measure every point not already in the CSV, one writer at a time. A --force run over an existing
+    file writes OUT.partial and renames it onto OUT only when complete: the old file is never cut short."""
+    with locked(sweep.path, "sweep"):
+        resume = sweep.resume and sweep.path.exists()
+        path = sweep.path if resume or not sweep.path.exists() else Path(f"{sweep.path}.partial")
+        if resume:
+            check_header(path)
+        meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
+        dropped = drop_torn_tail(path) if resume else 0
+        done = done_keys(read_sweep(path, need_rows=False), sweep.specs[0]) if resume else set()
+        write_json(meta_path(path), meta)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
+        try:
+            rows, skipped = _measure_points(sweep, fd, path, done, on_point, on_done)
+        finally:
+            os.close(fd)
+        if path != sweep.path:
+            os.replace(meta_path(path), meta_path(sweep.path))
+            os.replace(path, sweep.path)
+    return SweepResult(rows, skipped, sweep.path, dropped)
+
+
+def _measure_points(
+    sweep: Sweep,
+    fd: int,
+    path: Path,
+    done: set[tuple[str, ...]],
+    on_point: Callable[[Spec, str], None] | None,
+    on_done: Callable[[Spec], None] | None,
 ) -> tuple[list[Measurement], int]:
-    """Measure every point not already in the CSV; returns (the new rows, points skipped)."""
-    path, resume = sweep.path, sweep.resume and sweep.path.exists()
-    done = done_keys(read_sweep(path, need_rows=False), sweep.specs[0]) if resume else set()
-    meta = metadata(conditions)
-    meta["grid"] = {
-        **sweep.grid_text,
-        "methods": sweep.methods,
-        "budget_s": sweep.settings.budget_s,
-        "memory_bytes": sweep.settings.memory,
-    }
-    write_json(meta_path(path), meta)
-    header = not (resume and path.stat().st_size > 0)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
+    """Each point's rows appended whole and fsynced before the next point starts."""
     new_rows: list[Measurement] = []
-    skipped = 0
-    try:
-        for spec in sweep.specs:
-            spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
-            todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
-            if not todo:
-                skipped += 1
-                continue
+    skipped, header = 0, os.fstat(fd).st_size == 0
+    for n, spec in enumerate(sweep.specs):
+        spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
+        todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
+        if not todo:
+            skipped += 1
+            continue
+        try:
             rows = measure_methods(spec, todo, sweep.settings, on_method=partial(on_point, spec) if on_point else None)
-            append_rows(fd, rows, header)
-            header = False
-            new_rows += rows
-            if on_done:
-                on_done(spec)
-    finally:
-        os.close(fd)
+        except KeyboardInterrupt:  # every point before this one is in the file, measured now or before
+            how = "--resume" if path == sweep.path else f"--resume --out {path}"
+            raise Interrupted(
+                f"interrupted: {n} of {len(sweep.specs)} points kept in {path}; {how} continues"
+            ) from None
+        append(fd, frame(rows).to_csv(index=False, header=header).encode(), path)
+        header = False
+        new_rows += rows
+        if on_done:
+            on_done(spec)
     return new_rows, skipped

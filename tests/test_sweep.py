@@ -145,6 +145,8 @@ def test_plot_refuses_a_sweep_with_no_rows(cli, tmp_path):
     png = tmp_path / "empty.png"
     png.write_text("old picture")
     code, _, err = cli("plot", str(empty))
+    assert code == 2 and "exists: pass --force" in err
+    code, _, err = cli("plot", str(empty), "--force")
     assert code == 2 and "no rows" in err
     assert png.read_text() == "old picture"
 

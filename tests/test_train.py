@@ -76,12 +76,12 @@ def test_over_budget_numeric_training_is_refused_with_the_override(cli):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--optimizer", "lbfgs"], "Invalid value for '--optimizer'"),
+        (["--optimizer", "lbfgs"], "--optimizer: 'lbfgs' is not one of sgd"),
         (["--dataset", "mnist"], "Invalid value for '--dataset'"),
         (["--gradient", "symbolic"], "unknown method 'symbolic'"),
-        (["--hyper", "beta2=1.5"], "--hyper: beta2 must be in [0, 1)"),
-        (["--hyper", "gamma=0.5"], "--hyper: cannot read 'gamma=0.5'"),
-        (["--hyper", "momentum=abc"], "--hyper: momentum must be a number"),
+        (["--optimizer", "adam:beta2=1.5"], "--optimizer: beta2 must be in [0, 1)"),
+        (["--optimizer", "adam:gamma=0.5"], "--optimizer: cannot read 'gamma=0.5'"),
+        (["--optimizer", "momentum:momentum=abc"], "--optimizer: momentum must be a number"),
         (["--lr", "0"], "--lr must be a positive finite number"),
         (["--lr", "-0.1"], "--lr must be a positive finite number"),
         (["--epochs", "0"], "Invalid value for '--epochs'"),
