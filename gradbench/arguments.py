@@ -45,7 +45,26 @@ Batch = Annotated[int, typer.Option(min=1, help="Samples per batch B (1 = the se
 Act = Annotated[str, typer.Option(help="Hidden-layer activation.", **_one_of(ACTIVATIONS))]
 Dtype = Annotated[str, typer.Option(help="Floating-point type of parameters and data.", **_one_of(DTYPES))]
 Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for parameters, data and sampling.")]
-Threads = Annotated[int, typer.Option(min=1, help="BLAS threads, pinned with threadpoolctl and recorded.")]
+
+
+def _cap_threads(value: int) -> int:
+    """BLAS threads beyond the machine's cores only contend: cap them there, say so, record the cap."""
+    import os
+    import sys
+
+    cores = os.cpu_count() or 1
+    if value > cores:
+        print(f"gradbench: --threads {value}: this machine has {cores} cores; using {cores}", file=sys.stderr)
+    return min(value, cores)
+
+
+Threads = Annotated[
+    int,
+    typer.Option(
+        min=1, callback=_cap_threads, help="BLAS threads (at most the cores), pinned with threadpoolctl and recorded."
+    ),
+]
+Version = Annotated[bool, typer.Option("--version", is_eager=True, help="Print the version and exit.")]
 Eps = Annotated[float | None, typer.Option(
     help="Absolute finite-difference step [default: √ε·max(1,|θ|) forward, ∛ε·max(1,|θ|) central].",
     show_default=False)]  # fmt: skip
@@ -102,3 +121,4 @@ PlotOut = Annotated[
     typer.Option("--out", help="PNG to write (an SVG beside it) [default: CSV with .png].", show_default=False),
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .costs import chunk_size
+from .costs import chunk_size, entry_bytes
 from .mlp import MLP, layer_slices
 from .ops import Counter, add, dot, func, matmul, multiply, scatter_add, subtract, total
 from .spec import Spec
@@ -63,7 +63,8 @@ def perturbed_losses(
     """L(theta + delta_i e_i) for sorted indices idx and each step vector in deltas (aligned with idx);
     with base_loss, also L(theta) (the prefix is then a whole forward pass)."""
     W, b, L, X = model.W, model.b, len(model.W), model.X
-    chunk = chunk_size(model.spec, memory)
+    kind = "stacked-twice" if len(deltas) > 1 else "stacked"
+    chunk = chunk_size(model.spec, memory, entry_bytes(model.spec, len(idx), kind))
     losses = [np.empty(len(idx), model.dtype) for _ in deltas]
     A, pos = X, 0
     for l, ((w_slice, b_slice), (j, k)) in enumerate(zip(layer_slices(model.spec), coordinates(model.spec))):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from typer.exceptions import TyperException
@@ -40,9 +40,7 @@ def _conditions(ctx: typer.Context, threads: int, seed: int | None) -> Condition
 
 
 @app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", is_eager=True, help="Print the version and exit.")] = False,
-) -> None:
+def _root(version: a.Version = False) -> None:
     """Measure why backpropagation replaced numerical differentiation."""
     if version:
         from . import __version__
@@ -68,6 +66,7 @@ def compare(
     chosen, settings = chosen_methods(methods), Settings(budget, eps, memory_bytes(memory), peer, threads)
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     spec.check_fits()
+    settings.check_memory(spec, chosen)
     if peer:
         from .peers import load
 
@@ -132,7 +131,7 @@ def train_command(
 @app.command()
 def reproduce(
     ctx: typer.Context, epochs: a.ReproduceEpochs = 1000, samples: a.FixedSamples = 16, lr: a.SgdLr = 0.1,
-    threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False,
+    threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False, yes: a.Yes = False,
 ) -> None:  # fmt: skip
     """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
     from .files import check_outputs
@@ -143,9 +142,10 @@ def reproduce(
     from .conditions import pinned
     from .files import write_json
     from .report import console, progress_bar, reproduce_report
-    from .reproduce import MEASURED, reproduce
+    from .reproduce import MEASURED, check_budget, reproduce
 
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
+        check_budget(epochs, samples, yes)
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
         on_epoch = lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}")  # noqa: E731
         doc = reproduce(epochs, samples, lr, _conditions(ctx, threads, None), on_epoch)
@@ -159,7 +159,7 @@ def sweep(
     ctx: typer.Context, layers: a.GridLayers = "3", hidden: a.GridHidden = "4..1024x2", batch: a.GridBatch = "1,32",
     activation: a.Act = "sigmoid", dtype: a.Dtype = "float64", seed: a.Seed = 0, methods: a.Methods = a.ALL,
     eps: a.Eps = None, budget: a.SweepBudget = 0.4, memory: a.Memory = "1GiB", threads: a.Threads = 1,
-    out: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False,
+    out: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
 ) -> None:  # fmt: skip
     """Measure every method over a grid of sizes; each finished point is on disk before the next."""
     from .measure import Settings
@@ -171,7 +171,7 @@ def sweep(
     job = Sweep(
         out, grid(L, H, B, activation, dtype, seed), chosen_methods(methods), settings, grid_text, resume, force
     )
-    check(job)
+    check(job, yes)
 
     from .conditions import pinned
     from .report import console, progress_bar, show_sweep

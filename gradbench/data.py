@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .conditions import available_memory
 from .spec import GradbenchError
 
 Generated = tuple[np.ndarray, np.ndarray, bool]  # X (n, D), Y (n, K), is it a classification
@@ -68,6 +69,9 @@ def load(name: str, n: int = 200, test_fraction: float = 0.25, seed: int = 0) ->
         raise GradbenchError(f"unknown data set {name!r}: choose from {', '.join(GENERATORS)}")
     if n < 4:
         raise GradbenchError(f"--samples must be at least 4, got {n}")
+    need = 8 * n * 16  # inputs, targets, noise and the split's copies: a few float64 words per sample
+    if need > available_memory():
+        raise GradbenchError(f"--samples {n:,} needs about {need / 2**30:,.1f} GiB: more than is available")
     rng = np.random.default_rng(seed)
     X, Y, classification = GENERATORS[name](rng, n)
     n_test = max(1, round(n * test_fraction))

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from .conditions import available_memory
 from .methods import DEFAULT_MEMORY, METHODS, REFERENCE, GradientResult, Method, Options, relative_error
 from .mlp import MLP
 from .ops import Counter
 from .options import positive_finite
 from .results import Measurement
-from .spec import Spec
+from .spec import GradbenchError, Spec
 from .timing import MIN_ROUNDS, Timing, measure, once
 
 PROBE = 8  # perturbations timed once to predict a method's full time
@@ -39,6 +40,18 @@ class Settings:
     def __post_init__(self) -> None:
         positive_finite("--eps", self.eps)
         positive_finite("--budget", self.budget_s)
+        have = available_memory()
+        if self.memory > have:
+            raise GradbenchError(f"--memory {self.memory / 2**30:,.1f} GiB is more than the "
+                                 f"{have / 2**30:,.1f} GiB available")  # fmt: skip
+
+    def check_memory(self, spec: Spec, methods: list[str]) -> None:
+        """Refuse, before any work, a method whose N-sized arrays would not fit in --memory."""
+        for name in methods:
+            need = METHODS[name].fixed_bytes(spec)
+            if need > self.memory:
+                raise GradbenchError(f"--memory {self.memory:,} bytes is too small for {name} at N = "
+                                     f"{spec.n_params:,}: its N-sized arrays alone take {need:,}")  # fmt: skip
 
 
 @dataclass(frozen=True)

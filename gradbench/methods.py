@@ -66,6 +66,12 @@ class Method:
     color: str  # matplotlib colour in the plots
     sampleable: bool = True  # computes entry by entry and honours Options.indices
     label: str = ""  # table label: the name (default), or a longer label that contains it
+    memory_kind: str = "loop"  # its N-sized arrays, a key of costs.WORDS_PER_ENTRY
+
+    def fixed_bytes(self, spec: Spec) -> int:
+        """Bytes its N-sized arrays take for the whole gradient (a batched method's chunks come on top,
+        sized to fit what --memory leaves)."""
+        return costs.entry_bytes(spec, spec.n_params, self.memory_kind)
 
 
 METHODS: dict[str, Method] = {}
@@ -239,6 +245,7 @@ COMPLEX = register(
         description="complex step Im L(θ + i h eᵢ) / h: N complex passes, exact",
         rtol={"float64": 1e-13, "float32": 5e-5},
         color="C2",
+        memory_kind="complex-copy",
     )
 )
 FORWARD_MODE = register(
@@ -249,6 +256,7 @@ FORWARD_MODE = register(
         description="forward-mode AD: one dual-number pass per direction eᵢ, exact",
         rtol={"float64": 1e-13, "float32": 1e-5},
         color="C3",
+        memory_kind="tangent",
     )
 )
 BACKPROP = register(
@@ -259,6 +267,7 @@ BACKPROP = register(
         description="backprop: one forward pass keeping activations, one backward pass",
         rtol={"float64": 0.0, "float32": 0.0},
         color="k",
+        memory_kind="one-pass",
         sampleable=False,
     )
 )
@@ -270,6 +279,7 @@ FORWARD_BATCHED = register(
         description="forward difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C4",
+        memory_kind="stacked",
     )
 )
 CENTRAL_BATCHED = register(
@@ -280,6 +290,7 @@ CENTRAL_BATCHED = register(
         description="central difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C5",
+        memory_kind="stacked-twice",
     )
 )
 

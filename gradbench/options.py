@@ -13,6 +13,7 @@ from .spec import GradbenchError
 
 UNITS = {"": 1, "k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30}
 _SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*")
+MAX_VALUES = 1000  # values in one grid list: more is a typo, not a sweep
 _RANGE = re.compile(r"^(\d+)\.\.(\d+)(?:([x+])(\d+))?$")
 
 
@@ -56,6 +57,8 @@ def int_list(text: str, option: str) -> list[int]:
             continue
         if part.isdigit():
             values.append(int(part))
+            if len(values) > MAX_VALUES:
+                raise GradbenchError(f"{option}: more than {MAX_VALUES:,} values in one list")
             continue
         m = _RANGE.match(part)
         if not m:
@@ -63,6 +66,9 @@ def int_list(text: str, option: str) -> list[int]:
         lo, hi, op, step = int(m[1]), int(m[2]), m[3] or "+", int(m[4] or 1)
         if lo > hi or (op == "x" and (step < 2 or lo < 1)) or (op == "+" and step < 1):
             raise GradbenchError(f"{option}: range {part!r} is empty or never ends")
+        count = (hi - lo) // step + 1 if op == "+" else math.floor(math.log(hi / lo, step) + 1e-9) + 1
+        if len(values) + count > MAX_VALUES:  # counted before a single value is built
+            raise GradbenchError(f"{option}: {part!r} has {count:,} values; at most {MAX_VALUES:,} per list")
         v = lo
         while v <= hi:
             values.append(v)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .conditions import Conditions, metadata
 from .data import Dataset
+from .estimate import gradient_seconds, pass_seconds, refuse_past
 from .methods import BACKPROP, CENTRAL, FORWARD, gradient, predict
 from .mlp import MLP
 from .ops import Counter
@@ -127,6 +128,24 @@ def seed_004(hidden: int = 6, layers: int = 2, target: int = 100_000) -> dict[st
         "target_n_params": target,
         "target_step_multiplications": target * (target + 1),
     }
+
+
+LIMIT_S = 600.0  # a reproduce predicted to take longer than this needs --yes
+
+
+def predict_seconds(epochs: int, samples: int) -> float:
+    """The measured runs' wall time from the cost model and one timed pass at the full batch."""
+    spec = replace(SEED_SPEC, batch=samples)
+    t_pass = pass_seconds(spec)
+    per_epoch = sum(gradient_seconds(m, spec, t_pass) for m in MEASURED) + 2 * len(MEASURED) * t_pass
+    return epochs * per_epoch
+
+
+def check_budget(epochs: int, samples: int, yes: bool) -> None:
+    """Refuse, before any training, a reproduce predicted to run past LIMIT_S, unless --yes."""
+    if not yes:
+        refuse_past(predict_seconds(epochs, samples), LIMIT_S, f"reproduce with {epochs:,} epochs",
+                    "pass --yes to run it, or fewer --epochs")  # fmt: skip
 
 
 def reproduce(

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Conditions, metadata
+from .estimate import refuse_past
 from .files import append, check_writable, drop_torn_tail, locked, meta_path, write_json
 from .measure import Settings, measure_methods
+from .methods import REFERENCE
 from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
 from .spec import GradbenchError, Interrupted, Spec
 
@@ -122,13 +124,28 @@ class SweepResult:
     dropped_bytes: int = 0  # a torn last line cut from the file before resuming
 
 
-def check(sweep: Sweep) -> None:
-    """Refuse, before any work, an output that cannot be written or would be lost, or a point too big."""
+LIMIT_S = 3600.0  # a sweep that may take longer than this needs --yes
+
+
+def predict_seconds(sweep: Sweep) -> float:
+    """An upper bound on the sweep's time: every method of every point (and the reference, which is always
+    measured) uses at most its budget, a method too slow for it being sampled; 30% for the probes."""
+    per_point = (len(set(sweep.methods) | {REFERENCE.name}) + bool(sweep.settings.peer)) * sweep.settings.budget_s
+    return 1.3 * len(sweep.specs) * per_point
+
+
+def check(sweep: Sweep, yes: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written or would be lost, a point too big for
+    memory, or a grid predicted to run past LIMIT_S without --yes."""
+    if not yes:
+        points = f"a sweep of {len(sweep.specs):,} points x {len(sweep.methods)} methods"
+        refuse_past(predict_seconds(sweep), LIMIT_S, points, "pass --yes to run it, or a smaller grid or --budget")
     check_writable(sweep.path, force=True)
     if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
     for spec in sweep.specs:
         spec.check_fits()
+        sweep.settings.check_memory(spec, sweep.methods)
 
 
 def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .data import Dataset
+from .estimate import gradient_seconds, pass_seconds, refuse_past
 from .methods import REFERENCE, gradient, lookup
 from .mlp import MLP
 from .ops import Counter
@@ -21,7 +21,6 @@ from .optim import DEFAULT_LR, OPTIMIZERS, Hyper
 from .options import positive_finite
 from .passes import loss, outputs
 from .spec import GradbenchError, Spec
-from .timing import once
 
 
 @dataclass(frozen=True)
@@ -107,24 +106,23 @@ def batches(n: int, batch: int, rng: np.random.Generator) -> list[np.ndarray]:
 
 
 def predict_seconds(spec: Spec, data: Dataset, config: TrainConfig) -> float:
-    """Wall time of the run's gradients, predicted from one timed gradient at the training batch size."""
+    """Wall time of the run, predicted from the cost model and one timed forward pass at the training batch
+    size (estimate.py): the gradients of every step, and the two evaluations of every epoch."""
     n = len(data.X_train)
     batch = min(config.batch, n)
-    model = model_for(spec, data, batch)
-    once(partial(gradient, model, config.method, eps=config.eps))  # warm-up
-    return once(partial(gradient, model, config.method, eps=config.eps)) * math.ceil(n / batch) * config.epochs
+    at_batch = replace(spec, inputs=data.inputs, outputs=data.outputs, batch=batch)
+    t_pass = pass_seconds(at_batch)
+    steps = math.ceil(n / batch) * config.epochs
+    evaluations = config.epochs * t_pass * (len(data.X_train) + len(data.X_test)) / batch
+    return steps * gradient_seconds(config.method, at_batch, t_pass) + evaluations
 
 
 def check_budget(spec: Spec, data: Dataset, config: TrainConfig, budget_s: float) -> None:
-    """Refuse, before training, a run whose gradients are predicted to take longer than budget_s."""
+    """Refuse, before training, a run predicted to take longer than budget_s (without running it)."""
     positive_finite("--budget", budget_s)
     predicted = predict_seconds(spec, data, config)
-    if predicted > budget_s:
-        raise GradbenchError(
-            f"training with {config.method} gradients is predicted to take {predicted:,.0f} s "
-            f"(> --budget {budget_s:g} s): pass --budget {math.ceil(1.2 * predicted)} to run it, "
-            "or use fewer --epochs or a smaller model"
-        )
+    override = f"pass --budget {math.ceil(1.5 * predicted)} to run it, or use fewer --epochs or a smaller model"
+    refuse_past(predicted, budget_s, f"training with {config.method} gradients", override)
 
 
 def train(

@@ -89,6 +89,8 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
         (["--json", "/no/such/dir/out.json"], "does not exist"),
         (["--memory", "lots"], "--memory must be a positive size"),
         (["--memory", "0"], "--memory must be a positive size"),
+        (["--memory", "4k"], "--memory 4,096 bytes is too small for forward at N = 330"),
+        (["--memory", "100000GiB"], "GiB available"),
         (["--csv", "-", "--json", "-"], "cannot both go to stdout"),
     ],
 )
@@ -139,7 +141,7 @@ def test_memory_sizes(text, expected):
 
 
 def test_small_memory_budget_gives_the_same_batched_gradient(cli):
-    code, out, err = cli("compare", "--methods", "forward-batched", "--memory", "4k", "--json", "-", *FAST)
+    code, out, err = cli("compare", "--methods", "forward-batched", "--memory", "60k", "--json", "-", *FAST)
     assert code == 0, err
     row = json.loads(out)["rows"][0]
     assert row["forward_passes"] == 331 and row["rel_error"] < 1e-5
