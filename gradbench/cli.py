@@ -80,7 +80,7 @@ def compare(
     with pinned(threads), err.status("measuring") as status:
         rows = measure_methods(spec, chosen, settings, on_method=lambda m: status.update(f"timing {label(m)}"))
         meta = metadata(_conditions(ctx, threads, seed))
-    show_compare(err if "-" in (csv, json) else console(), rows, threads)
+    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps)
     if csv:
         write_rows_csv(rows, meta, csv)
     if json:

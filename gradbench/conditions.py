@@ -27,12 +27,13 @@ class Conditions:
 
 @contextmanager
 def pinned(threads: int) -> Iterator[None]:
-    """BLAS limited to `threads` threads, and NumPy's overflow/invalid warnings silenced (a diverging
-    run is reported by its loss, not by a warning per array), for the block."""
+    """BLAS limited to `threads` threads, and NumPy's overflow/invalid/divide warnings silenced for the
+    block: a non-finite gradient or loss is reported once, by name and cause, not by a warning per array."""
     import numpy as np
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+    quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    with threadpool_limits(limits=threads, user_api="blas"), quiet:
         yield
 
 

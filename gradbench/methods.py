@@ -108,7 +108,10 @@ def lookup(name: str) -> Method:
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """max|a - b| / max(max|a|, max|b|) over the whole vector (0 when both are zero)."""
+    """max|a - b| / max(max|a|, max|b|) over the whole vector (0 when both are zero; NaN when either has
+    a NaN or an infinity: that is never agreement)."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("nan")
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
     return float(np.max(np.abs(a - b)) / scale) if scale > 0 else 0.0
 

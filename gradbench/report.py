@@ -73,11 +73,27 @@ def spread(r: Measurement) -> str:
     return f"±{100 * r.spread:.1f}%" if r.time_s > 0 else "-"
 
 
-def show_compare(out: Console, rows: list[Measurement], threads: int) -> None:
+def show_compare(out: Console, rows: list[Measurement], threads: int, eps: float | None = None) -> None:
     """The comparison table, then what it means, a line per method."""
     out.print(table(rows, compare_title(rows, threads)))
-    for line in reading(rows):
+    for line in reading(rows, eps):
         out.print(line, highlight=False)
+
+
+def non_finite(rows: list[Measurement], eps: float | None) -> list[str]:
+    """A warning per method whose gradient held a NaN or an infinity, with the likely cause."""
+    import numpy as np
+
+    lines = []
+    for r in rows:
+        if math.isfinite(r.rel_error):
+            continue
+        resolution = float(np.finfo(r.dtype).eps)
+        cause = (f"--eps {eps:g} is below {r.dtype}'s resolution ({resolution:.1e} relative to |θ|): θ + h "
+                 "rounds to θ, so the step is zero" if eps is not None and eps < resolution else
+                 "a loss overflowed in a perturbed pass, or the step is too large")  # fmt: skip
+        lines.append(f"! {r.method}: its gradient has NaN or infinite entries (rel.err nan): {cause}.")
+    return lines
 
 
 def compare_title(rows: list[Measurement], threads: int) -> str:
@@ -141,15 +157,13 @@ def _passes(r: Measurement) -> str:
     return f"{r.forward_passes:,} forward passes"
 
 
-def reading(rows: list[Measurement]) -> list[str]:
-    """What the numbers mean, one line per method measured against backprop."""
+def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
+    """What the numbers mean, one line per method measured against backprop, then the warnings."""
     bp = next((r for r in rows if r.method == REFERENCE.name), None)
-    if bp is None:
-        return []
     lines = []
     for r in rows:
-        if r.method == REFERENCE.name:
-            continue
+        if bp is None or r.method == REFERENCE.name:
+            continue  # the pass ratio needs the reference's row (the time ratio is in every row)
         passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
         est = " (estimated)" if r.estimated else ""
         lines.append(
@@ -157,6 +171,7 @@ def reading(rows: list[Measurement]) -> list[str]:
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
+    lines += non_finite(rows, eps)
     unstable = [f"{r.method} ({spread(r)})" for r in rows if r.spread > UNSTABLE]
     if unstable:
         lines.append(
@@ -173,7 +188,7 @@ def reading(rows: list[Measurement]) -> list[str]:
 
 def write_rows_csv(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
     """Rows as CSV; the metadata beside it in PATH.meta.json (stdout gets the rows only)."""
-    write_text(path, frame(rows).to_csv(index=False))
+    write_text(path, frame(rows).to_csv(index=False, na_rep="nan"))
     if path != STDOUT:
         write_json(meta_path(path), meta)
 

@@ -55,15 +55,22 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
         raise GradbenchError(f"{path} has no rows")
     for column in NUMERIC:
         text = table[column]
-        values = pd.to_numeric(text, errors="coerce")
-        bad = values.isna() & ~(text.eq("") & (column in OPTIONAL))
-        if bad.any():
-            line = int(bad.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
-            raise GradbenchError(f"{path}, line {line}: {column} is {text[bad].iloc[0]!r}, not a number")
-        table[column] = values.astype(object).where(values.notna(), None)
-    for column in INTEGER:
-        table[column] = table[column].map(lambda v: None if v is None else int(v))
+        missing = text.eq("") | text.str.lower().eq("nan")
+        if column in INTEGER:  # whole numbers, written as such: read exactly, not through a float
+            ok = text.str.fullmatch(r"-?\d+") | (missing & (column in OPTIONAL))
+            values = text.map(lambda v: int(v) if v.lstrip("-").isdigit() else None)
+        else:  # "nan" and "inf" read as themselves
+            values = pd.to_numeric(text, errors="coerce")
+            ok = values.notna() | text.str.lower().eq("nan") | (missing & (column in OPTIONAL))
+        if not ok.all():
+            line = int((~ok).to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
+            raise GradbenchError(f"{path}, line {line}: {column} is {text[~ok].iloc[0]!r}, not a number of its kind")
+        table[column] = values.astype(object).where(~missing, None) if column in OPTIONAL else values
     for column in BOOLEAN:
+        ok = table[column].str.lower().isin(["true", "false"])
+        if not ok.all():
+            line = int((~ok).to_numpy().nonzero()[0][0]) + 2
+            raise GradbenchError(f"{path}, line {line}: {column} is {table[column][~ok].iloc[0]!r}, not True or False")
         table[column] = table[column].str.lower().eq("true")
     return [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
 
@@ -225,7 +232,7 @@ def _measure_points(
             raise Interrupted(
                 f"interrupted: {n} of {len(sweep.specs)} points kept in {path}; {how} continues"
             ) from None
-        append(fd, frame(rows).to_csv(index=False, header=header).encode(), path)
+        append(fd, frame(rows).to_csv(index=False, header=header, na_rep="nan").encode(), path)
         header = False
         new_rows += rows
         if on_done:
