@@ -100,7 +100,7 @@ def train_command(
     from .methods import METHODS, REFERENCE
     from .optim import HYPER_RANGES
     from .spec import Spec
-    from .train import TrainConfig, check_budget, train
+    from .train import TrainConfig, check_budget, stopped, train
 
     spec = Spec(layers, hidden, 0, 0, 1, activation, dtype, seed)
     (method,) = method_list(gradient or REFERENCE.name, METHODS, "--gradient")
@@ -123,9 +123,7 @@ def train_command(
     meta.update(dataset=dataset, **config.as_dict())
     show_train(console(), result, dataset)
     write_history(result, meta, csv, json)
-    if result.diverged_at is not None:
-        raise GradbenchError(f"training diverged at epoch {result.diverged_at} (loss is not finite): lower --lr "
-                             f"(was {config.hyper.lr:g}); the epochs before it were kept")  # fmt: skip
+    stopped(result, [p for p in (csv, json) if p and p != "-"])
 
 
 @app.command()

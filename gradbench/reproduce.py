@@ -19,7 +19,7 @@ from .mlp import MLP
 from .ops import Counter
 from .optim import Hyper
 from .passes import forward
-from .spec import Spec
+from .spec import GradbenchError, Interrupted, Spec
 from .train import Epoch, TrainConfig, train
 
 SEED_EPOCHS = 1000  # 000_7023484e46ef20b9.txt: a 3-layer network trained 1000 epochs
@@ -89,6 +89,10 @@ def measured(spec: Spec, epochs: int, samples: int, lr: float, on_epoch: OnEpoch
     for method in MEASURED:
         config = TrainConfig(method=method, optimizer="sgd", hyper=Hyper(lr=lr), epochs=epochs, batch=samples)
         r = train(spec, data, config, on_epoch=partial(on_epoch, method) if on_epoch else None)
+        if r.interrupted:
+            raise Interrupted(f"interrupted while training with {method}; nothing was written")
+        if r.diverged_at is not None:
+            raise GradbenchError(f"training with {method} diverged at epoch {r.diverged_at}: {r.cause}")
         c = r.counts
         out[method] = {
             "passes": c.forward_passes + c.backward_passes,

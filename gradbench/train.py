@@ -20,7 +20,7 @@ from .ops import Counter
 from .optim import DEFAULT_LR, OPTIMIZERS, Hyper
 from .options import positive_finite
 from .passes import loss, outputs
-from .spec import GradbenchError, Spec
+from .spec import GradbenchError, Interrupted, Spec
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class TrainResult:
     wall_s: float = 0.0
     gradient_s: float = 0.0
     diverged_at: int | None = None
+    cause: str | None = None  # why it stopped early: divergence, a non-finite gradient, Ctrl-C
+    interrupted: bool = False
 
     def totals(self) -> dict[str, Any]:
         last = self.history[-1] if self.history else None
@@ -134,28 +136,68 @@ def train(
         raise GradbenchError(f"unknown optimizer {config.optimizer!r}: choose from {', '.join(OPTIMIZERS)}")
     n = len(data.X_train)
     batch = min(config.batch, n)
-    model, step, hp = model_for(spec, data, batch), OPTIMIZERS[config.optimizer], config.hyper
+    model = model_for(spec, data, batch)
     rng = np.random.default_rng(spec.seed)
     state: dict[str, Any] = {}
     result = TrainResult(model.spec, config)
     start = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        for idx in batches(n, batch, rng):
-            model.set_data(data.X_train[idx], data.Y_train[idx])
-            t = time.perf_counter()
-            g, c = gradient(model, config.method, eps=config.eps)
-            result.gradient_s += time.perf_counter() - t
-            result.counts += c
-            step(model.theta, g, state, hp)
-            result.steps += 1
-        train_loss, train_acc = evaluate(model, data.X_train, data.Y_train, data.classification)
-        test_loss, test_acc = evaluate(model, data.X_test, data.Y_test, data.classification)
-        record = Epoch(epoch, train_loss, test_loss, train_acc, test_acc, time.perf_counter() - start)
-        result.history.append(record)
-        if on_epoch:
-            on_epoch(record)
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
-            result.diverged_at = epoch
-            break
+    try:
+        for epoch in range(1, config.epochs + 1):
+            bad_gradient = _epoch(model, data, config, rng, state, result)
+            train_loss, train_acc = evaluate(model, data.X_train, data.Y_train, data.classification)
+            test_loss, test_acc = evaluate(model, data.X_test, data.Y_test, data.classification)
+            record = Epoch(epoch, train_loss, test_loss, train_acc, test_acc, time.perf_counter() - start)
+            result.history.append(record)
+            if on_epoch:
+                on_epoch(record)
+            if bad_gradient or not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+                # a non-finite gradient from a finite loss is the method's; a non-finite loss, the rate's
+                result.diverged_at, result.cause = epoch, _cause(config, bad_gradient, model.dtype)
+                break
+    except KeyboardInterrupt:  # the finished epochs are the result; the caller writes them
+        result.interrupted = True
+        result.cause = f"interrupted after {len(result.history)} of {config.epochs} epochs"
     result.wall_s = time.perf_counter() - start
     return result
+
+
+def _epoch(model: MLP, data: Dataset, config: TrainConfig, rng: np.random.Generator, state: dict[str, Any],
+           result: TrainResult) -> bool:  # fmt: skip
+    """One pass over the training set in mini-batches. True if a gradient came back non-finite while the
+    loss was finite (the step is then not taken; the epoch's evaluation shows a diverged loss)."""
+    n = len(data.X_train)
+    step = OPTIMIZERS[config.optimizer]
+    for idx in batches(n, min(config.batch, n), rng):
+        model.set_data(data.X_train[idx], data.Y_train[idx])
+        t = time.perf_counter()
+        g, c = gradient(model, config.method, eps=config.eps)
+        result.gradient_s += time.perf_counter() - t
+        result.counts += c
+        if not np.isfinite(g).all():
+            return math.isfinite(loss(model))  # a finite loss: the method's step is to blame; else the lr
+        step(model.theta, g, state, config.hyper)
+        result.steps += 1
+    return False
+
+
+def _cause(config: TrainConfig, bad_gradient: bool, dtype: np.dtype) -> str:
+    """Why a run stopped: a gradient that was not finite while the loss was (the method's step), or a
+    loss that grew without bound (the learning rate)."""
+    if bad_gradient:  # only a finite-difference step can make a finite loss's gradient NaN
+        eps = f"--eps {config.eps:g}" if config.eps is not None else "its default step"
+        small = config.eps is not None and config.eps < float(np.finfo(dtype).eps)
+        why = f"{eps} is below {dtype}'s resolution" if small else f"check {eps}"
+        return f"the {config.method} gradient has NaN or infinite entries ({why}); the loss was still finite"
+    return f"the loss is not finite: lower --lr (was {config.hyper.lr:g})"
+
+
+def stopped(result: TrainResult, written: list[str]) -> None:
+    """After the curve is written: a run that diverged or was interrupted ends with its cause, saying what
+    was kept (exit status 2 or 130)."""
+    if result.cause is None:
+        return
+    kept = f"the {len(result.history)} finished epochs are in {' and '.join(written)}" if written else (
+        f"{len(result.history)} epochs finished (pass --csv or --json to keep them)")  # fmt: skip
+    if result.interrupted:
+        raise Interrupted(f"{result.cause}: {kept}")
+    raise GradbenchError(f"training diverged at epoch {result.diverged_at}: {result.cause}; {kept}")
