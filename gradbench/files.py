@@ -37,12 +37,12 @@ def check_writable(path: PathLike | None, force: bool = False, inputs: tuple[Pat
     if path is None or str(path) == STDOUT:
         return
     p, target = Path(path), real(path)
-    if target.is_dir():
+    if p.is_dir():
         raise GradbenchError(f"cannot write {p}: it is a directory")
     if any(target == real(i) for i in inputs):
         raise GradbenchError(f"cannot write {p}: it is an input of this command; write the output elsewhere")
-    if target.exists():
-        if not target.is_file():
+    if p.exists():  # through any links: what would be written is what p names now
+        if not p.is_file():
             raise GradbenchError(f"cannot write {p}: not a regular file (a FIFO or device); use '-' for stdout")
         if not force:
             raise GradbenchError(f"{p} exists: pass --force to replace it")

@@ -1,0 +1,290 @@
+"""Faults injected into real `gradbench` processes: kill -9, Ctrl-C, two writers at once, a full disk
+(RLIMIT_FSIZE), torn and foreign files, bad input. Each asserts what a user would check afterwards:
+the exit status, one line on stderr and no traceback, and the data on disk intact."""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gradbench.results import KEY
+
+GRID = ["--layers", "2", "--hidden", "2..50+2", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.04"]
+SMALL = ["--layers", "1,2", "--hidden", "2..4", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.02"]
+
+
+def gradbench(*args: str, limit_bytes: int | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the installed command in a fresh process; with limit_bytes, under a file-size limit (a full disk)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.run([sys.executable, "-m", "gradbench", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit if limit_bytes else None, check=False)  # fmt: skip
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gradbench", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def one_clean_line(err: str) -> str:
+    """stderr holds exactly one line, and it is not a traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def wait_for_rows(path: Path, rows: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if path.exists() and path.read_bytes().count(b"\n") > rows:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never reached {rows} rows (process exit {proc.poll()})")
+
+
+def keys(path: Path) -> list[tuple]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return sorted(map(tuple, frame[list(KEY)].itertuples(index=False)))
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory) -> Path:
+    """A finished small sweep, the reference for what an interrupted one must end up as."""
+    path = tmp_path_factory.mktemp("ref") / "full.csv"
+    assert gradbench("sweep", *SMALL, "--out", str(path)).returncode == 0
+    return path
+
+
+# --- kill -9 and Ctrl-C -----------------------------------------------------------------------------
+
+
+def test_kill_during_a_forced_sweep_leaves_the_old_file_whole(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    out.write_bytes(complete.read_bytes())
+    Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    proc = start("sweep", *GRID, "--out", str(out), "--force")
+    wait_for_rows(Path(f"{out}.partial"), 4, proc)
+    proc.kill()
+    proc.wait()
+    assert out.read_bytes() == complete.read_bytes()  # not truncated, not appended to
+    assert keys(Path(f"{out}.partial"))  # the new run's finished points, readable, beside it
+
+
+def test_ctrl_c_keeps_the_finished_points_and_says_how_to_continue(tmp_path):
+    out = tmp_path / "s.csv"
+    proc = start("sweep", *GRID, "--out", str(out))
+    wait_for_rows(out, 4, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    line = one_clean_line(err)
+    assert line.startswith("gradbench: interrupted: ") and f"points kept in {out}; --resume continues" in line
+    kept = int(line.split("interrupted: ")[1].split(" of ")[0])
+    assert len(keys(out)) == 2 * kept  # every kept point whole, both methods; nothing half-written
+    assert gradbench("sweep", *GRID, "--out", str(out), "--resume").returncode == 0
+
+
+def test_ctrl_c_during_training_writes_the_finished_epochs(tmp_path):
+    csv = tmp_path / "curve.csv"
+    proc = start("train", "--gradient", "central", "--epochs", "100000", "--budget", "100000", "--csv", str(csv))
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted after" in one_clean_line(err) and str(csv) in err
+    curve = pd.read_csv(csv)
+    assert len(curve) >= 1 and list(curve["epoch"]) == list(range(1, len(curve) + 1))
+
+
+# --- two writers, a full disk, torn and foreign files ------------------------------------------------
+
+
+def test_a_second_sweep_on_the_same_file_is_refused_and_the_first_finishes(tmp_path):
+    out = tmp_path / "s.csv"
+    first = start("sweep", *GRID, "--out", str(out))
+    wait_for_rows(out, 2, first)
+    second = gradbench("sweep", *GRID, "--out", str(out), "--resume")
+    assert second.returncode == 2
+    assert f"another sweep (pid {first.pid}) holds {out}" in one_clean_line(second.stderr)
+    assert first.wait(timeout=60) == 0
+    text = out.read_text()
+    assert text.count("method,layers") == 1 and len(keys(out)) == 2 * 25
+
+
+def test_a_full_disk_is_one_line_and_the_file_ends_on_a_whole_row(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    result = gradbench("sweep", *SMALL, "--out", str(out), limit_bytes=2500)
+    assert result.returncode == 2
+    assert "cannot write" in one_clean_line(result.stderr) and "File too large" in result.stderr
+    assert out.read_bytes().endswith(b"\n") and out.stat().st_size <= 2500
+    assert gradbench("sweep", *SMALL, "--out", str(out), "--resume").returncode == 0
+    assert keys(out) == keys(complete)
+
+
+def test_a_full_disk_leaves_an_existing_json_as_it_was(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("precious")
+    result = gradbench("compare", "--hidden", "3", "--budget", "0.02", "--json", str(out), "--force",
+                       limit_bytes=1000)  # fmt: skip
+    assert result.returncode == 2 and "was left as it was" in one_clean_line(result.stderr)
+    assert out.read_text() == "precious" and sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_a_torn_last_line_is_dropped_reported_and_measured_again(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    lines = complete.read_text().splitlines(keepends=True)
+    out.write_text("".join(lines[:-2]) + lines[-2][:25])  # the last point lost, the one before torn
+    Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "dropped a torn last line (25 bytes)" in result.stderr
+    assert keys(out) == keys(complete)
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        ("{not json", "is not a gradbench sweep's metadata"),
+        (None, "so its conditions are unknown"),
+        ('{"metadata": {}, "rows": []}', "is not a gradbench sweep's metadata"),  # a compare --json
+    ],
+)
+def test_resume_refuses_a_file_whose_metadata_is_missing_or_foreign(tmp_path, complete, meta, message):
+    out = tmp_path / "s.csv"
+    out.write_bytes(complete.read_bytes())
+    if meta is not None:
+        Path(f"{out}.meta.json").write_text(meta)
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 2 and message in one_clean_line(result.stderr)
+    assert out.read_bytes() == complete.read_bytes()
+
+
+def test_resume_names_the_conditions_that_differ_and_keeps_every_runs_conditions(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    out.write_bytes(complete.read_bytes())
+    Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    other = [a if a != "0.02" else "0.03" for a in SMALL]
+    result = gradbench("sweep", *other, "--eps", "1e-6", "--out", str(out), "--resume")
+    assert result.returncode == 2
+    line = one_clean_line(result.stderr)
+    assert "eps None, budget_s 0.02 (this run: 1e-06, 0.03)" in line
+    assert gradbench("sweep", *SMALL, "--out", str(out), "--resume").returncode == 0
+    runs = json.loads(Path(f"{out}.meta.json").read_text())["runs"]
+    assert len(runs) == 2 and runs[0]["date"] <= runs[1]["date"]  # the first run's conditions kept
+    assert runs[1]["command"].endswith("--resume")
+
+
+def test_a_compare_csv_is_not_resumed_as_a_sweep(tmp_path):
+    out = tmp_path / "c.csv"
+    assert gradbench("compare", "--hidden", "2", "--budget", "0.02", "--csv", str(out)).returncode == 0
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 2 and "not a gradbench sweep's metadata" in one_clean_line(result.stderr)
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+def test_outputs_are_refused_before_any_work(tmp_path):
+    existing = tmp_path / "old.json"
+    existing.write_text("keep")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    cases = {
+        ("--json", str(existing)): "exists: pass --force to replace it",
+        ("--csv", str(tmp_path / "a"), "--json", str(tmp_path / "a")): "--csv and --json name the same file",
+        ("--json", str(fifo)): "not a regular file",
+        ("--json", "/dev/stdout"): "not a regular file",
+    }
+    for args, message in cases.items():
+        result = gradbench("compare", "--hidden", "2", "--budget", "0.02", *args)
+        assert result.returncode == 2 and message in one_clean_line(result.stderr), args
+    assert existing.read_text() == "keep" and sorted(p.name for p in tmp_path.iterdir()) == ["old.json", "pipe"]
+
+
+def test_a_symlinked_output_is_written_through_the_link(tmp_path):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    result = gradbench("compare", "--hidden", "2", "--budget", "0.02", "--json", str(link), "--force")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and json.loads(target.read_text())["rows"]
+
+
+def test_plot_never_overwrites_its_input(tmp_path, complete):
+    csv = tmp_path / "s.png"  # a CSV whose name ends in .png: the default output would be itself
+    csv.write_bytes(complete.read_bytes())
+    result = gradbench("plot", str(csv), "--force")
+    assert result.returncode == 2 and "it is an input of this command" in one_clean_line(result.stderr)
+    assert csv.read_bytes() == complete.read_bytes()
+
+
+# --- inputs and predicted work -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["compare", "--seed", "-1"], "Invalid value for '--seed'"),
+        (["compare", "--seed", str(2**32)], "Invalid value for '--seed'"),
+        (["sweep", "--hidden", "1..100000000"], "100,000,000 values"),
+        (["sweep", "--hidden", "1..1000", "--batch", "1..30"], "pass --yes to run it"),
+        (["train", "--samples", "1e11"], "Invalid value for '--samples'"),
+        (["train", "--samples", "100000000000"], "needs about"),
+        (["train", "--hidden", "2000", "--gradient", "forward"], "is predicted to take about"),
+        (["reproduce", "--epochs", "100000000"], "pass --yes to run it"),
+        (["compare", "--memory", "100000GiB"], "GiB available"),
+        (["compare", "--lr", "1"], "No such option: --lr"),
+    ],
+)
+def test_bad_input_and_runaway_work_are_refused_at_once(args, message):
+    began = time.perf_counter()
+    result = gradbench(*args, timeout=30)
+    assert result.returncode == 2 and message in one_clean_line(result.stderr)
+    assert time.perf_counter() - began < 15  # refused from the prediction, not after running
+
+
+@pytest.mark.parametrize("content", ["", "method,layers\n", "x,y\n1,2\n"])
+def test_plot_refuses_an_empty_header_only_or_foreign_csv(tmp_path, content):
+    csv = tmp_path / "s.csv"
+    csv.write_text(content)
+    result = gradbench("plot", str(csv))
+    assert result.returncode == 2 and "sweep CSV" in one_clean_line(result.stderr)
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_plot_names_a_cell_that_is_not_a_number(tmp_path, complete):
+    csv = tmp_path / "s.csv"
+    lines = complete.read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[1] = "three"
+    csv.write_text("\n".join([*lines[:3], ",".join(cells), *lines[4:]]) + "\n")
+    result = gradbench("plot", str(csv))
+    assert result.returncode == 2 and "line 4: layers is 'three'" in one_clean_line(result.stderr)
+
+
+def test_threads_beyond_the_cores_are_capped_and_recorded_as_used(tmp_path):
+    out = tmp_path / "r.json"
+    result = gradbench("compare", "--hidden", "2", "--budget", "0.02", "--threads", "1000", "--json", str(out))
+    assert result.returncode == 0
+    cores = os.cpu_count()
+    assert f"--threads 1000: this machine has {cores} cores; using {cores}" in result.stderr
+    assert json.loads(out.read_text())["metadata"]["blas_threads"] == cores
+
+
+def test_a_step_below_the_resolution_is_nan_with_its_cause_never_agreement():
+    result = gradbench("compare", "--hidden", "3", "--budget", "0.02", "--methods", "central", "--eps", "1e-320",
+                       "--json", "-")  # fmt: skip
+    assert result.returncode == 0
+    (row,) = json.loads(result.stdout)["rows"]
+    assert row["rel_error"] is None  # NaN in JSON
+    assert "central: its gradient has NaN or infinite entries" in result.stderr
+    assert "below float64's resolution" in result.stderr
