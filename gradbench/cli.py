@@ -67,6 +67,7 @@ def compare(
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     spec.check_fits()
     settings.check_memory(spec, chosen)
+    settings.check_time(spec)
     if peer:
         from .peers import load
 

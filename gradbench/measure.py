@@ -45,6 +45,17 @@ class Settings:
             raise GradbenchError(f"--memory {self.memory / 2**30:,.1f} GiB is more than the "
                                  f"{have / 2**30:,.1f} GiB available")  # fmt: skip
 
+    def check_time(self, spec: Spec) -> None:
+        """Every method but the reference is sampled to fit the budget; the reference (backprop) cannot be,
+        and is timed at least twice: refuse, before any work, a model whose gradient alone would overrun
+        the budget threefold (its time from the cost model and one timed forward pass)."""
+        from .estimate import duration, gradient_seconds, pass_seconds
+
+        one = gradient_seconds(REFERENCE.name, spec, pass_seconds(spec))
+        if 2 * one > 3 * self.budget_s:
+            raise GradbenchError(f"one {REFERENCE.name} gradient of this model is predicted to take {duration(one)}, "
+                                 f"and it is timed at least twice: pass --budget {2 * one:.3g} or more")  # fmt: skip
+
     def check_memory(self, spec: Spec, methods: list[str]) -> None:
         """Refuse, before any work, a method whose N-sized arrays would not fit in --memory."""
         for name in methods:

@@ -1,0 +1,53 @@
+"""--memory is a cap on what a method allocates, its N-sized arrays included: NumPy reports every
+allocation to tracemalloc, so the traced peak of a gradient is held under the cap it was given."""
+
+import tracemalloc
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from shapes import mlp_specs
+
+from gradbench import METHODS, MLP, GradbenchError, Spec, gradient
+from gradbench.costs import LIVE_BUFFERS
+from gradbench.measure import Settings
+
+
+def chunk_bytes(spec: Spec) -> int:
+    return LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * spec.itemsize
+
+
+def traced_peak(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@given(spec=mlp_specs(layers=4, hidden=30, batch=40, dtypes=("float64", "float32")), chunks=st.integers(1, 50))
+def test_every_method_stays_under_the_memory_it_is_given(spec, chunks):
+    model = MLP.build(spec)
+    for name, method in METHODS.items():
+        cap = method.fixed_bytes(spec) + (chunks * chunk_bytes(spec) if "stacked" in method.memory_kind else 0)
+        peak = traced_peak(lambda: gradient(model, name, memory=cap))
+        assert peak <= cap, (name, peak, cap)
+
+
+def test_a_large_batched_gradient_fills_its_cap_and_no_more():
+    """N = 197,376: the N-sized arrays are megabytes, the stacked chunks use what the cap leaves."""
+    spec = Spec(layers=3, hidden=256)
+    model = MLP.build(spec)
+    for name in ("forward-batched", "central-batched"):
+        cap = METHODS[name].fixed_bytes(spec) + 40 * chunk_bytes(spec)
+        peak = traced_peak(lambda n=name: gradient(model, n, memory=cap))
+        assert 0.5 * cap < peak <= cap
+
+
+def test_a_cap_too_small_for_the_arrays_is_refused_before_any_work():
+    spec = Spec(layers=3, hidden=64)
+    with pytest.raises(GradbenchError, match=f"too small for forward at N = {spec.n_params:,}"):
+        Settings(memory=2**16).check_memory(spec, ["forward", "backprop"])
+    with pytest.raises(GradbenchError, match="too small for a batched method"):
+        gradient(MLP.build(spec), "forward-batched", memory=METHODS["forward-batched"].fixed_bytes(spec))
