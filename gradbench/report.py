@@ -16,6 +16,7 @@ from .files import STDOUT, meta_path, write_json, write_text
 from .methods import METHODS, REFERENCE
 from .peers import PEERS
 from .results import Measurement, frame
+from .tables import Column, fit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,9 +29,14 @@ if TYPE_CHECKING:
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console; wide enough for the tables when it is a file or a pipe."""
+    """A rich console: the terminal's width, or into a file or a pipe $COLUMNS (140 if unset); rich
+    respects NO_COLOR and writes no colour codes where there is no terminal."""
+    import os
+
     out = Console(stderr=stderr)
-    return out if out.is_terminal else Console(stderr=stderr, width=140)
+    if out.is_terminal or "COLUMNS" in os.environ:
+        return out
+    return Console(stderr=stderr, width=140)
 
 
 def label(name: str) -> str:
@@ -73,9 +79,13 @@ def spread(r: Measurement) -> str:
     return f"±{100 * r.spread:.1f}%" if r.time_s > 0 else "-"
 
 
-def show_compare(out: Console, rows: list[Measurement], threads: int, eps: float | None = None) -> None:
-    """The comparison table, then what it means, a line per method."""
-    out.print(table(rows, compare_title(rows, threads)))
+def show_compare(
+    out: Console, rows: list[Measurement], threads: int, eps: float | None = None, wide: bool = False
+) -> None:
+    """The comparison tables, the legend, then what it means, a line per method."""
+    for t in tables(rows, compare_title(rows, threads), out.width, wide):
+        out.print(t)
+    out.print(LEGEND, highlight=False, style="dim")
     for line in reading(rows, eps):
         out.print(line, highlight=False)
 
@@ -106,47 +116,39 @@ def compare_title(rows: list[Measurement], threads: int) -> str:
     )
 
 
-def table(rows: list[Measurement], title: str) -> Table:
-    t = Table(title=title, title_justify="left", caption_justify="left")
-    t.add_column("method", no_wrap=True)
-    for name in (
-        "N",
-        "fwd",
-        "bwd",
-        "matmuls",
-        "adds",
-        "mults",
-        "FLOPs",
-        "time",
-        "IQR",
-        "time/bp",
-        "FLOPs/bp",
-        "rel.err",
-    ):
-        t.add_column(name, justify="right", no_wrap=True)
-    for r in rows:
-        mark = "~" if r.estimated else ""
-        t.add_row(
-            label(r.method),
-            f"{r.n_params:,}",
-            f"{r.forward_passes:,}",
-            f"{r.backward_passes:,}",
-            compact(r.matmuls),
-            compact(r.adds),
-            compact(r.multiplies),
-            compact(r.flops),
-            mark + seconds(r.time_s),
-            spread(r),
-            mark + ratio(r.time_ratio),
-            ratio(r.predicted_ratio),
-            f"{r.rel_error:.1e}" if r.method != REFERENCE.name else "ref",
-        )
-    t.caption = (
-        "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, "
-        "IQR: half its interquartile range; /bp: ratio to backprop; rel.err: "
-        "max|g-g_bp| / max(max|g|, max|g_bp|)"
-    )
-    return t
+def _error(r: Measurement) -> str:
+    return "ref" if r.method == REFERENCE.name else f"{r.rel_error:.1e}"
+
+
+def _mark(r: Measurement) -> str:
+    return "~" if r.estimated else ""
+
+
+# The comparison's columns, in display order, each with its priority: what must be on screen first.
+COMPARE_KEY: list[Column[Measurement]] = [Column("method", lambda r: label(r.method), justify="left")]
+COMPARE_COLUMNS: list[Column[Measurement]] = [
+    Column("N", lambda r: f"{r.n_params:,}", 6),
+    Column("fwd", lambda r: f"{r.forward_passes:,}", 2),
+    Column("bwd", lambda r: f"{r.backward_passes:,}", 2),
+    Column("matmuls", lambda r: compact(r.matmuls), 4),
+    Column("adds", lambda r: compact(r.adds), 5),
+    Column("mults", lambda r: compact(r.multiplies), 5),
+    Column("FLOPs", lambda r: compact(r.flops), 3),
+    Column("time", lambda r: _mark(r) + seconds(r.time_s), 1),
+    Column("IQR", spread, 3),
+    Column("time/bp", lambda r: _mark(r) + ratio(r.time_ratio), 1),
+    Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
+    Column("rel.err", _error, 1),
+]
+LEGEND = (
+    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, IQR: half its "
+    "interquartile range; /bp: ratio to backprop; rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
+)
+
+
+def tables(rows: list[Measurement], title: str, width: int, wide: bool = False) -> list[Table]:
+    """The comparison as tables that fit `width` (one table with `wide`)."""
+    return fit(rows, COMPARE_KEY, COMPARE_COLUMNS, width, title, wide)
 
 
 def _passes(r: Measurement) -> str:

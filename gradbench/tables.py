@@ -1,0 +1,69 @@
+"""Tables that fit the terminal: every column declares a priority, and the columns that do not fit
+the width move, in priority order, to a second table (keyed by the same leading columns) instead of
+being cut or silently dropped. `wide` puts every column in one table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    header: str
+    cell: Callable[[Row], str]
+    priority: int = 1  # 1: in the first table whatever the width; higher moves out first
+    justify: str = "right"
+    wrap: bool = False  # free text may wrap; numbers never do
+
+
+def natural_width(table: Table) -> int:
+    """The width a table takes when nothing is wrapped or cut."""
+    console = Console(width=100_000)
+    return Measurement.get(console, console.options, table).maximum
+
+
+def build(rows: Sequence[Row], columns: Sequence[Column[Row]], title: str | None = None) -> Table:
+    t = Table(title=title, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in columns:
+        t.add_column(c.header, justify=c.justify, no_wrap=not c.wrap, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        t.add_row(*(c.cell(r) for c in columns))
+    return t
+
+
+def fit(
+    rows: Sequence[Row],
+    keys: Sequence[Column[Row]],
+    columns: Sequence[Column[Row]],
+    width: int,
+    title: str | None = None,
+    wide: bool = False,
+) -> list[Table]:
+    """Tables of `rows` within `width` columns: each starts with the `keys` columns, then as many of
+    `columns` as fit, taken by priority (and shown in their declared order); the rest follow in the
+    next table. Priority-1 columns always go in the first, and wrapping text columns always fit."""
+    if wide:
+        return [build(rows, [*keys, *columns], title)]
+    left = sorted(columns, key=lambda c: c.priority)
+    tables: list[Table] = []
+    while left:
+        chosen: list[Column[Row]] = []
+        for c in list(left):
+            trial = [*chosen, c]
+            fits = natural_width(build(rows, [*keys, *trial])) <= width or c.wrap
+            if fits or (not tables and c.priority == 1) or not chosen:
+                chosen = trial
+                left.remove(c)
+        shown = [c for c in columns if c in chosen]
+        tables.append(build(rows, [*keys, *shown], title if not tables else None))
+    return tables

@@ -1,0 +1,85 @@
+"""What a reader sees: tables that fit 60, 80, 100 and 160 columns with every value whole, in a real
+terminal too; the first table always holds each method's time, ratio to backprop and error."""
+
+import io
+import os
+import pty
+import re
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from gradbench import Spec
+from gradbench.measure import Settings, measure_methods
+from gradbench.report import COMPARE_COLUMNS, tables
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return measure_methods(Spec(layers=2, hidden=40), ["forward", "central", "backprop", "forward-batched"],
+                           Settings(budget_s=0.02))  # fmt: skip
+
+
+def shows(lines, method, value):
+    """Whether `value` stands whole (between spaces) on one of the lines of `method`'s rows."""
+    pattern = re.compile(rf"(?<!\S){re.escape(value)}(?!\S)")
+    return any(line.split()[:1] == [method] and pattern.search(line) for line in lines)
+
+
+def rendered(rows, width):
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None)
+    for t in tables(rows, "title", width):
+        console.print(t)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+def test_every_value_of_every_row_is_shown_whole_within_the_width(rows, width):
+    lines = rendered(rows, width)
+    assert max(len(line.rstrip()) for line in lines) <= width
+    for r in rows:
+        for c in COMPARE_COLUMNS:
+            assert shows(lines, r.method, c.cell(r)), (width, r.method, c.header)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_first_table_holds_time_ratio_and_error(rows, width):
+    lines = rendered(rows, width)
+    first = lines[: next(i for i, line in enumerate(lines) if i > 3 and not line.strip())]
+    header = next(line for line in first if line.split()[:1] == ["method"]).split()
+    assert {"time", "time/bp", "rel.err"} <= set(header)
+
+
+def test_compare_fits_a_real_80_column_terminal():
+    """Run in a pseudo-terminal of 80 columns: no line longer, every method's row present."""
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "gradbench", "compare", "--hidden", "4", "--budget", "0.02"],
+                            stdout=follower, stderr=follower, env=env)  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    text = ANSI.sub("", b"".join(chunks).decode(errors="replace")).replace("\r", "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert proc.returncode == 0
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    for method in ("backprop", "forward", "central", "complex", "forward-mode", "forward-batched"):
+        assert any(line.split()[:1] == [method] for line in lines), method
