@@ -122,7 +122,7 @@ def train_command(
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
         meta = metadata(_conditions(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
-    show_train(console(), result, dataset)
+    show_train(console(stderr="-" in (csv, json)), result, dataset)
     write_history(result, meta, csv, json)
     stopped(result, [p for p in (csv, json) if p and p != "-"])
 
@@ -148,7 +148,7 @@ def reproduce(
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
         on_epoch = lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}")  # noqa: E731
         doc = reproduce(epochs, samples, lr, _conditions(ctx, threads, None), on_epoch)
-    reproduce_report(console(), doc)
+    reproduce_report(console(stderr=json == "-"), doc)
     if json:
         write_json(json, doc)
 
@@ -214,7 +214,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
         targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
         meta = metadata(_conditions(ctx, threads, None))
-    show_bench(console(), targets, meta, has_torch)
+    show_bench(console(stderr=json == "-"), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -286,11 +287,12 @@ def _seed_block(console: Console, s: dict[str, Any], L: int, E: int) -> None:
 def _true_block(console: Console, t: dict[str, Any], E: int) -> None:
     console.rule("2. The true accounting: per scalar parameter")
     t2 = Table(show_edge=False)
-    for col in ("method", "passes per gradient", f"passes over {E:,} epochs", "matmuls"):
-        t2.add_column(col, justify="left" if col == "method" else "right")
+    for col in ("method", "per gradient", f"over {E:,} epochs", "matmuls"):
+        t2.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
     for method, r in _methods(t).items():
         t2.add_row(label(method), r["per_gradient"], f"{r['passes']:,}", f"{r['matmuls']:,}")
-    console.print(f"N = {t['n_params']:,} parameters: a numerical gradient perturbs each one, not each tensor.")
+    console.print(f"N = {t['n_params']:,} parameters: a numerical gradient perturbs each one, not each tensor; "
+                  "passes per gradient and over the epochs.", highlight=False)  # fmt: skip
     console.print(t2)
 
 
@@ -298,14 +300,16 @@ def _measured_block(console: Console, m: dict[str, Any], predicted: dict[str, An
     console.rule(f"3. Measured: {m['epochs']:,} full-batch epochs, one SGD step each, on {m['samples']} fixed samples")
     t3 = Table(show_edge=False)
     check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
-    for col in ("method", "passes (counted)", "matmuls (counted)", check, "time in gradients", "final loss"):
-        t3.add_column(col, justify="left" if col == "method" else "right")
+    for col in ("method", "passes", "matmuls", check, "gradient time", "final loss"):
+        t3.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
     for method, r in _methods(m).items():
         p = predicted[method]
         same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
         t3.add_row(label(method), f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
                    seconds(r["gradient_s"]), f"{r['final_train_loss']:.6g}")  # fmt: skip
     console.print(t3)
+    console.print("passes and matmuls are counted while the runs ran; gradient time is the time spent in them.",
+                  style="dim", highlight=False)  # fmt: skip
     slow, fast = list(_methods(m))
     console.print(f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
                   "same training (the losses agree because the gradients do).", highlight=False)  # fmt: skip
@@ -325,23 +329,36 @@ def _seed_004_block(console: Console, s4: dict[str, Any]) -> None:
     )
 
 
-def sweep_table(rows: list[Measurement]) -> Table:
-    """One line per grid point: N, backprop's time, and every other method's time ratio to it."""
+Point = dict[str, Measurement]  # one grid point's rows, by method
+
+
+def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> list[Table]:
+    """One line per grid point: N, backprop's time, and every other method's time ratio to it, in as
+    many tables as the width needs (each keyed by L, H, B)."""
     ref = REFERENCE.name
-    methods = list(dict.fromkeys(r.method for r in rows if r.method != ref))
-    t = Table(title=f"time per gradient relative to {ref} (~ estimated)", title_justify="left")
-    for col in ("L", "H", "B", "N", ref, *(label(m) for m in methods)):
-        t.add_column(col, justify="right", no_wrap=True)
-    points: dict[tuple[int, int, int, int], dict[str, Measurement]] = {}
+    points: dict[tuple[int, int, int], Point] = {}
     for r in rows:
-        points.setdefault((r.layers, r.hidden, r.batch, r.n_params), {})[r.method] = r
-    for (L, H, B, N), by_method in points.items():
-        base = by_method.get(ref)
-        cells = [
-            ("~" if x.estimated else "") + ratio(x.time_ratio) if (x := by_method.get(m)) else "-" for m in methods
-        ]
-        t.add_row(str(L), str(H), str(B), f"{N:,}", seconds(base.time_s) if base else "-", *cells)
-    return t
+        points.setdefault((r.layers, r.hidden, r.batch), {})[r.method] = r
+    methods = list(dict.fromkeys(r.method for r in rows if r.method != ref))
+
+    def first(p: Point) -> Measurement:
+        return next(iter(p.values()))
+
+    def time_ratio(m: str) -> Callable[[Point], str]:
+        return lambda p: _mark(p[m]) + ratio(p[m].time_ratio) if m in p else "-"
+
+    keys: list[Column[Point]] = [
+        Column("L", lambda p: str(first(p).layers)),
+        Column("H", lambda p: str(first(p).hidden)),
+        Column("B", lambda p: str(first(p).batch)),
+    ]
+    columns: list[Column[Point]] = [
+        Column("N", lambda p: f"{first(p).n_params:,}", 1),
+        Column(ref, lambda p: seconds(p[ref].time_s) if ref in p else "-", 1),
+        *(Column(label(m), time_ratio(m), 2) for m in methods),
+    ]
+    title = f"time per gradient relative to {ref} (~ estimated)"
+    return fit(list(points.values()), keys, columns, width, title, wide)
 
 
 def progress_bar(console: Console) -> Progress:
@@ -364,8 +381,8 @@ def show_sweep(out: Console, result: SweepResult) -> None:
     if result.dropped_bytes:
         console(stderr=True).print(f"dropped a torn last line ({result.dropped_bytes} bytes) from {result.path}: "
                                    "its point is measured again", highlight=False)  # fmt: skip
-    if result.rows:
-        out.print(sweep_table(result.rows))
+    for t in sweep_tables(result.rows, out.width) if result.rows else []:
+        out.print(t)
     out.print(f"{len(result.rows)} rows written to {result.path} ({result.skipped} points already there); "
               f"metadata in {meta_path(result.path)}", highlight=False)  # fmt: skip
 
@@ -396,13 +413,8 @@ def methods_table() -> Table:
     for col in ("name", "what it does", "sampled", "rtol f64", "rtol f32"):
         t.add_column(col, no_wrap=col != "what it does")
     for m in METHODS.values():
-        t.add_row(
-            m.label,
-            m.description,
-            "yes" if m.sampleable else "no",
-            f"{m.rtol['float64']:.0e}",
-            f"{m.rtol['float32']:.0e}",
-        )
+        tolerances = ("ref", "ref") if m is REFERENCE else (f"{m.rtol['float64']:.0e}", f"{m.rtol['float32']:.0e}")
+        t.add_row(m.name, m.description, "yes" if m.sampleable else "no", *tolerances)
     return t
 
 
@@ -417,7 +429,8 @@ def bench_table(targets: list[Target], title: str) -> Table:
     """One line per performance target: what was measured, its bound, whether it holds."""
     t = Table(title=title, title_justify="left")
     for col in ("target", "measured", "bound", "holds", "detail"):
-        t.add_column(col, justify="left" if col in ("target", "detail") else "right")
+        text = col in ("target", "detail")  # text wraps; numbers and verdicts never do
+        t.add_column(col, justify="left" if text else "right", no_wrap=not text)
     verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
     for x in targets:
         bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
