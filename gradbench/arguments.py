@@ -64,7 +64,19 @@ Threads = Annotated[
         min=1, callback=_cap_threads, help="BLAS threads (at most the cores), pinned with threadpoolctl and recorded."
     ),
 ]
-Version = Annotated[bool, typer.Option("--version", is_eager=True, help="Print the version and exit.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"gradbench {__version__}")
+        raise typer.Exit()
+
+
+Version = Annotated[
+    bool, typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit.")
+]
 Eps = Annotated[float | None, typer.Option(
     help="Absolute finite-difference step [default: √ε·max(1,|θ|) forward, ∛ε·max(1,|θ|) central].",
     show_default=False)]  # fmt: skip
@@ -122,3 +134,8 @@ PlotOut = Annotated[
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
+Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
+New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
+FailOn = Annotated[str | None, typer.Option(
+    help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and by more "
+    "than the noise band.", show_default=False)]  # fmt: skip

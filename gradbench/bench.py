@@ -20,7 +20,7 @@ from .methods import BACKPROP, FORWARD, FORWARD_BATCHED, Options, gradient
 from .mlp import MLP
 from .ops import Counter
 from .passes import forward
-from .spec import Spec
+from .spec import CheckFailed, Spec
 from .timing import interleaved
 
 
@@ -183,3 +183,10 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
         result = step()
         out.extend(result if isinstance(result, list) else [result])
     return out
+
+
+def check(targets: list[Target]) -> None:
+    """Fail (exit 1) when a bound the benchmark checks does not hold."""
+    failed = [x.name for x in targets if x.holds is False]
+    if failed:
+        raise CheckFailed(f"{len(failed)} bound(s) did not hold: {'; '.join(failed)}")

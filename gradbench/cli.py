@@ -17,14 +17,14 @@ import typer
 from typer.exceptions import TyperException
 
 from . import arguments as a
-from .options import chosen_methods, int_list, memory_bytes, method_list, named_with_values, positive_finite
-from .spec import GradbenchError, Interrupted
+from .options import chosen_methods, int_list, memory_bytes, positive_finite
+from .spec import CheckFailed, GradbenchError, Interrupted
 
 if TYPE_CHECKING:
     from .conditions import Conditions
 
 app = typer.Typer(
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -42,11 +42,6 @@ def _conditions(ctx: typer.Context, threads: int, seed: int | None) -> Condition
 @app.callback()
 def _root(version: a.Version = False) -> None:
     """Measure why backpropagation replaced numerical differentiation."""
-    if version:
-        from . import __version__
-
-        print(f"gradbench {__version__}")
-        raise typer.Exit()
 
 
 @app.command()
@@ -65,27 +60,18 @@ def compare(
     spec = Spec(layers, hidden, inputs or 0, outputs or 0, batch, activation, dtype, seed)
     chosen, settings = chosen_methods(methods), Settings(budget, eps, memory_bytes(memory), peer, threads)
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
-    spec.check_fits()
-    settings.check_memory(spec, chosen)
-    settings.check_time(spec)
-    if peer:
-        from .peers import load
-
-        load(peer)
+    settings.check(spec, chosen)
 
     from .conditions import metadata, pinned
     from .measure import measure_methods
-    from .report import console, label, show_compare, write_rows_csv, write_rows_json
+    from .report import console, label, show_compare, write_rows
 
     err = console(stderr=True)
     with pinned(threads), err.status("measuring") as status:
         rows = measure_methods(spec, chosen, settings, on_method=lambda m: status.update(f"timing {label(m)}"))
         meta = metadata(_conditions(ctx, threads, seed))
     show_compare(err if "-" in (csv, json) else console(), rows, threads, eps)
-    if csv:
-        write_rows_csv(rows, meta, csv)
-    if json:
-        write_rows_json(rows, meta, json)
+    write_rows(rows, meta, csv, json)
 
 
 @app.command(name="train")
@@ -98,15 +84,11 @@ def train_command(
 ) -> None:  # fmt: skip
     """Train the MLP on a data set with any gradient method and optimizer, counting the gradients' work."""
     from .files import check_outputs
-    from .methods import METHODS, REFERENCE
-    from .optim import HYPER_RANGES
     from .spec import Spec
     from .train import TrainConfig, check_budget, stopped, train
 
     spec = Spec(layers, hidden, 0, 0, 1, activation, dtype, seed)
-    (method,) = method_list(gradient or REFERENCE.name, METHODS, "--gradient")
-    rule, hp = named_with_values(optimizer, a.OPTIMIZERS, HYPER_RANGES, "--optimizer")
-    config = TrainConfig.create(method, rule, lr, hp, epochs, batch, eps)
+    config = TrainConfig.create(gradient, optimizer, lr, epochs, batch, eps)
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
 
     from .conditions import metadata, pinned
@@ -117,7 +99,7 @@ def train_command(
     with pinned(threads):
         check_budget(spec, data, config, budget)
         with progress_bar(console(stderr=True)) as bar:
-            task = bar.add_task(f"training ({method}, {rule})", total=epochs, info="")
+            task = bar.add_task(f"training ({config.method}, {config.optimizer})", total=epochs, info="")
             result = train(spec, data, config,
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
         meta = metadata(_conditions(ctx, threads, seed))
@@ -205,7 +187,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
 
     check_outputs({"--json": json}, force)
 
-    from .bench import all_targets
+    from .bench import all_targets, check
     from .conditions import metadata, pinned
     from .files import write_json
     from .report import console, show_bench
@@ -217,6 +199,22 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     show_bench(console(stderr=json == "-"), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})
+    check(targets)
+
+
+@app.command(name="diff")
+def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
+    """Compare a run with a baseline: per method, the change of the median time within its noise band."""
+    from .baseline import check, diff, load
+    from .options import fraction
+    from .report import change_tables, console
+
+    threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
+    changes = diff(load(old), load(new))
+    out = console()
+    for t in change_tables(changes, out.width):
+        out.print(t)
+    check(changes, fail_on, threshold)
 
 
 @app.command(name="methods")
@@ -240,6 +238,9 @@ def main(argv: list[str] | None = None) -> None:
     except GradbenchError as e:
         print(f"gradbench: error: {e}", file=sys.stderr)
         sys.exit(2)
+    except CheckFailed as e:
+        print(f"gradbench: check failed: {e}", file=sys.stderr)
+        sys.exit(1)
     except Interrupted as e:
         print(f"gradbench: {e}", file=sys.stderr)
         sys.exit(130)

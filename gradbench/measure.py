@@ -45,6 +45,17 @@ class Settings:
             raise GradbenchError(f"--memory {self.memory / 2**30:,.1f} GiB is more than the "
                                  f"{have / 2**30:,.1f} GiB available")  # fmt: skip
 
+    def check(self, spec: Spec, methods: list[str]) -> None:
+        """Everything to refuse before measuring: memory for the model and each method, the reference's
+        time against the budget, and the peer's package."""
+        spec.check_fits()
+        self.check_memory(spec, methods)
+        self.check_time(spec)
+        if self.peer:
+            from .peers import load
+
+            load(self.peer)
+
     def check_time(self, spec: Spec) -> None:
         """Every method but the reference is sampled to fit the budget; the reference (backprop) cannot be,
         and is timed at least twice: refuse, before any work, a model whose gradient alone would overrun

@@ -115,3 +115,15 @@ def key_values(items: list[str], allowed: dict[str, tuple[float, float]], option
 def positive_finite(option: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
         raise GradbenchError(f"{option} must be a positive finite number, got {value}")
+
+
+def fraction(text: str, option: str) -> float:
+    """'10%' or '0.1' -> 0.1: a non-negative finite fraction."""
+    number = text.strip().removesuffix("%")
+    try:
+        value = float(number) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        raise GradbenchError(f"{option} must be a fraction such as 10% or 0.1, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise GradbenchError(f"{option} must be a fraction such as 10% or 0.1, got {text!r}")
+    return value

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from .baseline import Change
     from .bench import Target
     from .sweep import SweepResult
     from .train import TrainResult
@@ -187,6 +188,14 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
             "counts from the cost model."
         )
     return lines
+
+
+def write_rows(rows: list[Measurement], meta: dict[str, Any], csv: str | None, json_path: str | None) -> None:
+    """The rows to --csv (with PATH.meta.json) and --json, where asked for."""
+    if csv:
+        write_rows_csv(rows, meta, csv)
+    if json_path:
+        write_rows_json(rows, meta, json_path)
 
 
 def write_rows_csv(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
@@ -405,6 +414,24 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
             + (f"; ratio to {REFERENCE.name} reaches {where}" if where else "")
         )
     return lines
+
+
+def change_tables(changes: list[Change], width: int) -> list[Table]:
+    """Per model and method: the old and new median times, the change and its noise band, a verdict."""
+
+    def shape(c: Change) -> str:
+        return f"L={c.new.layers} H={c.new.hidden} B={c.new.batch} {c.new.dtype}"
+
+    keys: list[Column[Change]] = [Column("method", lambda c: label(c.new.method), justify="left")]
+    columns: list[Column[Change]] = [
+        Column("old", lambda c: _mark(c.old) + seconds(c.old.time_s), 1),
+        Column("new", lambda c: _mark(c.new) + seconds(c.new.time_s), 1),
+        Column("change", lambda c: f"{100 * c.change:+.1f}%", 1),
+        Column("noise", lambda c: f"±{100 * c.noise:.1f}%", 1),
+        Column("verdict", lambda c: c.verdict, 1, justify="left"),
+        Column("model", shape, 2, justify="left"),
+    ]
+    return fit(changes, keys, columns, width, "median time per gradient, new against old")
 
 
 def methods_table() -> Table:

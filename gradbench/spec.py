@@ -15,6 +15,10 @@ class GradbenchError(Exception):
     """A problem with the user's input or environment: printed as one line, exit status 2."""
 
 
+class CheckFailed(Exception):
+    """A check the user asked for failed (a performance bound, a regression past --fail-on): exit status 1."""
+
+
 class Interrupted(Exception):
     """Ctrl-C, after what was finished is on disk: its message says what was kept; exit status 130."""
 

@@ -17,8 +17,8 @@ from .estimate import gradient_seconds, pass_seconds, refuse_past
 from .methods import REFERENCE, gradient, lookup
 from .mlp import MLP
 from .ops import Counter
-from .optim import DEFAULT_LR, OPTIMIZERS, Hyper
-from .options import positive_finite
+from .optim import DEFAULT_LR, HYPER_RANGES, OPTIMIZERS, Hyper
+from .options import named_with_values, positive_finite
 from .passes import loss, outputs
 from .spec import GradbenchError, Interrupted, Spec
 
@@ -39,12 +39,14 @@ class TrainConfig:
         positive_finite("--eps", self.eps)
 
     @classmethod
-    def create(cls, method: str, optimizer: str, lr: float | None, hyper: dict[str, float], epochs: int, batch: int,
+    def create(cls, method: str | None, optimizer: str, lr: float | None, epochs: int, batch: int,
                eps: float | None) -> TrainConfig:  # fmt: skip
-        """A config with the optimizer's default learning rate (one that trains XOR) when lr is None."""
-        lookup(method)
-        hp = Hyper(lr=DEFAULT_LR[optimizer] if lr is None else lr, **hyper)
-        return cls(method, optimizer, hp, epochs, batch, eps)
+        """From the command line's values: the method (default backprop), the optimizer with its settings
+        ('adam:beta2=0.99'), and its default learning rate (one that trains XOR) when lr is None."""
+        name = lookup(method or REFERENCE.name).name
+        rule, hyper = named_with_values(optimizer, OPTIMIZERS, HYPER_RANGES, "--optimizer")
+        hp = Hyper(lr=DEFAULT_LR[rule] if lr is None else lr, **hyper)
+        return cls(name, rule, hp, epochs, batch, eps)
 
     def as_dict(self) -> dict[str, Any]:
         """For the metadata: the gradient method, the optimizer and its hyper-parameters, the schedule."""
