@@ -139,3 +139,10 @@ New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compa
 FailOn = Annotated[str | None, typer.Option(
     help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and by more "
     "than the noise band.", show_default=False)]  # fmt: skip
+Warmup = Annotated[int, typer.Option(min=0, help="Calls of each method discarded before timing.")]
+Runs = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Rounds timed per method [default: as many as --budget allows, 5 to 15].", show_default=False
+    ),
+]

@@ -17,7 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from . import arguments as a
-from .options import chosen_methods, int_list, memory_bytes, positive_finite
+from .options import chosen_methods, int_list, memory_bytes
 from .spec import CheckFailed, GradbenchError, Interrupted
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def compare(
     outputs: a.Outputs = None, batch: a.Batch = 1, activation: a.Act = "sigmoid", dtype: a.Dtype = "float64",
     seed: a.Seed = 0, methods: a.Methods = a.ALL, eps: a.Eps = None, budget: a.CompareBudget = 10.0,
     memory: a.Memory = "1GiB", threads: a.Threads = 1, peer: a.Peer = None, csv: a.CsvOut = None,
-    json: a.JsonOut = None, force: a.Force = False,
+    json: a.JsonOut = None, force: a.Force = False, warmup: a.Warmup = 1, runs: a.Runs = None,
 ) -> None:  # fmt: skip
     """Compute one gradient every way on one MLP: counts, times, ratios and errors, side by side."""
     from .files import check_outputs
@@ -58,7 +58,8 @@ def compare(
     from .spec import Spec
 
     spec = Spec(layers, hidden, inputs or 0, outputs or 0, batch, activation, dtype, seed)
-    chosen, settings = chosen_methods(methods), Settings(budget, eps, memory_bytes(memory), peer, threads)
+    chosen = chosen_methods(methods)
+    settings = Settings(budget, eps, memory_bytes(memory), peer, threads, warmup, runs)
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     settings.check(spec, chosen)
 
@@ -117,7 +118,6 @@ def reproduce(
     """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
     from .files import check_outputs
 
-    positive_finite("--lr", lr)
     check_outputs({"--json": json}, force)
 
     from .conditions import pinned
@@ -126,7 +126,7 @@ def reproduce(
     from .reproduce import MEASURED, check_budget, reproduce
 
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
-        check_budget(epochs, samples, yes)
+        check_budget(epochs, samples, lr, yes)
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
         on_epoch = lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}")  # noqa: E731
         doc = reproduce(epochs, samples, lr, _conditions(ctx, threads, None), on_epoch)

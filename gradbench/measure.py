@@ -36,6 +36,8 @@ class Settings:
     memory: int = DEFAULT_MEMORY
     peer: str | None = None
     threads: int = 1
+    warmup: int = 1  # calls discarded before timing
+    runs: int | None = None  # rounds timed; None: as many as the budget allows (5 to 15)
 
     def __post_init__(self) -> None:
         positive_finite("--eps", self.eps)
@@ -103,7 +105,10 @@ def probe(call: Call, base: Options, subset: Callable[[int], Options], N: int, b
         k *= 4
 
 
-def time_method(model: MLP, method: Method, opts: Options, budget_s: float, rng: np.random.Generator) -> Run:
+def time_method(
+    model: MLP, method: Method, opts: Options, budget_s: float, rng: np.random.Generator, warmup: int = 1,
+    runs: int | None = None,
+) -> Run:  # fmt: skip
     """Time one method in full, or, when it would not fit the budget, on a sample of its entries."""
     N = model.n_params
     last: list[GradientResult] = []
@@ -126,13 +131,13 @@ def time_method(model: MLP, method: Method, opts: Options, budget_s: float, rng:
             # Enough entries that their cost stands well above the fixed cost t0, within the budget if possible.
             want = max((0.8 * budget_s / MIN_ROUNDS - t0) / per_entry, 2 * t0 / per_entry)
             sample_opts = subset(int(np.clip(want, 1, N - 1)))
-            sample = measure(call(sample_opts), 0.8 * budget_s)
+            sample = measure(call(sample_opts), 0.8 * budget_s, warmup=warmup, runs=runs)
             g = last[0].gradient
             t_base = measure(call(base), 0.2 * budget_s).min  # the fixed cost, least disturbed
             k = len(sample_opts.indices)  # type: ignore[arg-type]  # subset() always sets indices
             counts = method.cost(model.spec, None, opts.memory)
             return Run(sample.extrapolated(t_base, N / k, sampled=k), g, counts, "model", sample_opts.indices)
-    timing = measure(call(opts), budget_s)
+    timing = measure(call(opts), budget_s, warmup=warmup, runs=runs)
     return Run(timing, last[0].gradient, last[0].counts, "run")
 
 
@@ -154,6 +159,8 @@ def measurement(
         time_q3_s=t.q3,
         time_min_s=t.min,
         time_max_s=t.max,
+        time_mean_s=t.mean,
+        time_stdev_s=t.stdev,
         rounds=t.rounds,
         estimated=t.estimated,
         sampled=t.sampled or spec.n_params,
@@ -171,7 +178,8 @@ def peer_measurement(spec: Spec, model: MLP, settings: Settings, reference: Run)
     module = peers.load(settings.peer)
     fn = module.gradient_fn(model, settings.threads)
     g = fn()
-    run = Run(measure(fn, settings.budget_s), g, Counter(), peers.PEERS[settings.peer].counter)
+    timing = measure(fn, settings.budget_s, warmup=settings.warmup, runs=settings.runs)
+    run = Run(timing, g, Counter(), peers.PEERS[settings.peer].counter)
     _, flops = module.flops(model)
     counts: Mapping[str, int | None] = {
         "forward_passes": 1,
@@ -198,7 +206,7 @@ def measure_methods(
     for name in order:
         if on_method:
             on_method(name)
-        runs[name] = time_method(model, METHODS[name], opts, settings.budget_s, rng)
+        runs[name] = time_method(model, METHODS[name], opts, settings.budget_s, rng, settings.warmup, settings.runs)
     ref = runs[REFERENCE.name]
     shown = order if REFERENCE.name in methods else order[1:]
     out = [

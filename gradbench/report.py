@@ -122,6 +122,12 @@ def _error(r: Measurement) -> str:
     return "ref" if r.method == REFERENCE.name else f"{r.rel_error:.1e}"
 
 
+def _mean(r: Measurement) -> str:
+    if not math.isfinite(r.time_stdev_s) or r.time_mean_s <= 0:
+        return _mark(r) + seconds(r.time_mean_s)
+    return f"{_mark(r)}{seconds(r.time_mean_s)} ±{100 * r.time_stdev_s / r.time_mean_s:.0f}%"
+
+
 def _mark(r: Measurement) -> str:
     return "~" if r.estimated else ""
 
@@ -138,13 +144,16 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
     Column("FLOPs", lambda r: compact(r.flops), 3),
     Column("time", lambda r: _mark(r) + seconds(r.time_s), 1),
     Column("IQR", spread, 3),
+    Column("mean ± σ", lambda r: _mean(r), 4),
+    Column("runs", lambda r: str(r.rounds), 6),
     Column("time/bp", lambda r: _mark(r) + ratio(r.time_ratio), 1),
     Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
     Column("rel.err", _error, 1),
 ]
 LEGEND = (
-    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient, IQR: half its "
-    "interquartile range; /bp: ratio to backprop; rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
+    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, IQR: "
+    "half its interquartile range, mean ± σ: mean and standard deviation; /bp: ratio to backprop; "
+    "rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
 )
 
 

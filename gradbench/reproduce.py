@@ -18,6 +18,7 @@ from .methods import BACKPROP, CENTRAL, FORWARD, gradient, predict
 from .mlp import MLP
 from .ops import Counter
 from .optim import Hyper
+from .options import positive_finite
 from .passes import forward
 from .spec import GradbenchError, Interrupted, Spec
 from .train import Epoch, TrainConfig, train
@@ -145,8 +146,9 @@ def predict_seconds(epochs: int, samples: int) -> float:
     return epochs * per_epoch
 
 
-def check_budget(epochs: int, samples: int, yes: bool) -> None:
-    """Refuse, before any training, a reproduce predicted to run past LIMIT_S, unless --yes."""
+def check_budget(epochs: int, samples: int, lr: float, yes: bool) -> None:
+    """Refuse, before any training, a bad --lr, or a reproduce predicted to run past LIMIT_S unless --yes."""
+    positive_finite("--lr", lr)
     if not yes:
         refuse_past(predict_seconds(epochs, samples), LIMIT_S, f"reproduce with {epochs:,} epochs",
                     "pass --yes to run it, or fewer --epochs")  # fmt: skip

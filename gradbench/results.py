@@ -40,7 +40,9 @@ class Measurement:
     time_q3_s: float
     time_min_s: float
     time_max_s: float
-    rounds: int
+    time_mean_s: float
+    time_stdev_s: float  # sample standard deviation over the rounds (NaN for one round)
+    rounds: int  # the runs timed (each a loop of calls), after the warm-up
     estimated: bool  # time extrapolated from a random sample of the perturbations
     sampled: int  # gradient entries timed (= n_params unless estimated)
     time_ratio: float  # time / backprop's time

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import math
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ class Timing:
     max: float
     rounds: int
     loops: int
+    mean: float = math.nan
+    stdev: float = math.nan  # the sample standard deviation over rounds (NaN for one round)
     estimated: bool = False
     sampled: int | None = None  # gradient entries actually timed, when extrapolated
 
@@ -43,6 +46,8 @@ class Timing:
             q3=f(self.q3),
             min=f(self.min),
             max=f(self.max),
+            mean=f(self.mean),
+            stdev=factor * self.stdev,
             estimated=True,
             sampled=sampled,
         )
@@ -69,7 +74,9 @@ def quantile(sorted_values: list[float], q: float) -> float:
 
 def summarize(per_call: list[float], loops: int = 1) -> Timing:
     v = sorted(per_call)
-    return Timing(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v[0], v[-1], len(v), loops)
+    mean = statistics.fmean(v)
+    stdev = statistics.stdev(v, mean) if len(v) > 1 else math.nan
+    return Timing(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v[0], v[-1], len(v), loops, mean, stdev)
 
 
 def once(fn: Callable[[], object]) -> float:
@@ -80,13 +87,18 @@ def once(fn: Callable[[], object]) -> float:
         return (time.perf_counter_ns() - t) * 1e-9
 
 
-def measure(fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = MAX_ROUNDS) -> Timing:
-    """Time fn: one warm-up call, then rounds of `loops` calls each until the budget is spent."""
-    first = once(fn)  # warm-up: caches, lazy allocations, BLAS thread start
+def measure(
+    fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = MAX_ROUNDS, warmup: int = 1,
+    runs: int | None = None,
+) -> Timing:  # fmt: skip
+    """Time fn: `warmup` calls discarded, then rounds of `loops` calls each until the budget is spent
+    (or exactly `runs` rounds)."""
+    first = min(once(fn) for _ in range(max(1, warmup)))  # caches, lazy allocations, BLAS thread start
     loops = max(1, math.ceil(MIN_ROUND_S / max(first, 1e-9)))
     rounds = int(min(max_rounds, max(MIN_ROUNDS, budget_s / max(first * loops, 1e-9))))
     if first * loops * MIN_ROUNDS > budget_s:
         rounds = max(1, min(rounds, int(budget_s / max(first * loops, 1e-9))))
+    rounds = runs or rounds
     per_call = []
     with gc_off():
         for _ in range(rounds):

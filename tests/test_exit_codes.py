@@ -50,11 +50,10 @@ def test_diff_exits_0_when_the_change_is_within_the_threshold_or_the_noise(cli, 
     assert code == 0 and "within noise" in out
 
 
-def test_a_change_is_judged_against_both_runs_noise():
-    from gradbench.results import Measurement
+def test_a_change_is_judged_against_both_runs_noise(baseline):
+    from gradbench.baseline import load
 
-    base = Measurement(*(["forward", 1, 1, 1, 1, 1, "sigmoid", "float64", 0, 2] + [1] * 8 + ["run"]
-                         + [1.0, 0.97, 1.03, 0.9, 1.1, 5, False, 2, 1.0, 1.0, 0.0]))  # fmt: skip
+    base = replace(load(baseline)[0], time_s=1.0, time_q1_s=0.97, time_q3_s=1.03)
     new = replace(base, time_s=1.2, time_q1_s=1.2 * 0.96, time_q3_s=1.2 * 1.04)
     (c,) = diff([base], [new])
     assert c.change == pytest.approx(0.2) and c.noise == pytest.approx((0.03**2 + 0.04**2) ** 0.5)

@@ -9,7 +9,7 @@ from pathlib import Path
 import gradbench
 
 PACKAGE = Path(gradbench.__file__).parent
-MAX_CLI_LINES, MAX_FUNCTION_LINES, MAX_OPTIONS = 250, 60, 18
+MAX_CLI_LINES, MAX_FUNCTION_LINES, MAX_OPTIONS = 250, 60, 20
 
 
 def functions(path: Path):
