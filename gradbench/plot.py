@@ -119,10 +119,10 @@ def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_coun
         n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
         est = part["estimated"].to_numpy(bool) & (not show_counts)
         key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
-        summary["slopes"][key] = slope = fit_slope(n, y)
+        summary["slopes"][key] = fit_slope(n, y)
         c, m = color(method), enc.marker[batch]
-        name = f"{label(method)}, B={batch}" + (f", L={layers}" if deep else "")
-        left.plot(n, y, enc.style[batch], color=c, lw=enc.width[layers], label=f"{name}: slope {slope:.2f}")
+        named = method in left.get_legend_handles_labels()[1]  # one legend entry per method: its colour
+        left.plot(n, y, enc.style[batch], color=c, lw=enc.width[layers], label="_" if named else label(method))
         _points(left, n, y, est, m, c)
         if method == REFERENCE.name:
             continue
@@ -153,17 +153,32 @@ def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None
         ax.set_xlabel("N, parameters")
         ax.grid(True, which="major", alpha=0.3)
     left.set_ylabel("FLOPs per gradient" if show_counts else "time per gradient (s)")
-    left.set_title("cost of one gradient (slopes fitted on the larger half of N)", fontsize=11)
-    left.legend(fontsize=7.5, loc="upper left")
+    left.set_title("cost of one gradient; colour: method", fontsize=11)
+    left.legend(fontsize=8, loc="upper left")
     right.set_ylabel(f"FLOPs / {REFERENCE.name}'s FLOPs" if show_counts else f"time / {REFERENCE.name}'s time")
     right.set_title(f"ratio to {REFERENCE.name}: measured (points) and passes/2 predicted (thick)", fontsize=11)
     handles = [Line2D([], [], color="grey", marker=enc.marker[b], ls=enc.style[b], label=f"B = {b}")
                for b in enc.batches]  # fmt: skip
+    if len(enc.depths) > 1:
+        handles += [Line2D([], [], color="grey", lw=enc.width[d], label=f"L = {d}") for d in enc.depths]
     handles += [
         Line2D([], [], color="grey", marker="o", markerfacecolor="none", ls="", label="estimated (sampled)"),
         Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2"),
     ]
     right.legend(handles=handles, fontsize=8, loc="upper left")
+
+
+def caption(summary: dict[str, Any]) -> str:
+    """The fitted log-log slopes, one clause per method (a one-size series has none to fit)."""
+    by_method: dict[str, list[str]] = {}
+    for key, slope in summary["slopes"].items():
+        method, rest = key.split(" ", 1)
+        if np.isfinite(slope):
+            by_method.setdefault(method, []).append(f"{slope:.2f} ({rest})")
+    if not by_method:
+        return "one model size per series: no slope to fit"
+    clauses = "; ".join(f"{label(m)} {', '.join(v)}" for m, v in by_method.items())
+    return "log-log slope of cost against N, on the larger half of N: " + clauses
 
 
 def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any]:
@@ -175,11 +190,15 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
 
     table = frame(read_sweep(csv))
     enc = Encoding.of(table)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), constrained_layout=True)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 7))
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.09, 1, 0.91)))  # room for the caption below
     summary = _draw(left, right, table, enc, show_counts)
     _decorate(left, right, enc, show_counts)
     what = "FLOPs" if show_counts else "time"
     fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)
+    fig.text(0.01, 0.005, caption(summary), fontsize=8, va="bottom", ha="left", wrap=True)
     _save(fig, out)
     plt.close(fig)
     return summary

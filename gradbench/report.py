@@ -419,7 +419,8 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
         cross = summary["crossings"].get(key, {})
         where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
         lines.append(
-            f"{label(method)} ({rest}): log-log slope {slope:.2f}"
+            f"{label(method)} ({rest}): "
+            + (f"log-log slope {slope:.2f}" if math.isfinite(slope) else "one size: no slope")
             + (f"; ratio to {REFERENCE.name} reaches {where}" if where else "")
         )
     return lines
