@@ -146,3 +146,5 @@ Runs = Annotated[
         min=1, help="Rounds timed per method [default: as many as --budget allows, 5 to 15].", show_default=False
     ),
 ]
+ResultsDir = Annotated[Path, typer.Argument(help="A directory of results (compare.json, sweep.csv, ...).")]
+PageOut = Annotated[str, typer.Option("--out", help="Markdown file to write ('-': stdout).")]

@@ -183,15 +183,12 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     """Measure the performance targets as ratios within one run, each with its bound and verdict."""
     from importlib.util import find_spec
 
-    from .files import check_outputs
-
-    check_outputs({"--json": json}, force)
-
     from .bench import all_targets, check
     from .conditions import metadata, pinned
-    from .files import write_json
+    from .files import check_outputs, write_json
     from .report import console, show_bench
 
+    check_outputs({"--json": json}, force)
     has_torch = find_spec("torch") is not None
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
         targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
@@ -207,14 +204,22 @@ def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
     """Compare a run with a baseline: per method, the change of the median time within its noise band."""
     from .baseline import check, diff, load
     from .options import fraction
-    from .report import change_tables, console
+    from .report import console, show_changes
 
     threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
     changes = diff(load(old), load(new))
-    out = console()
-    for t in change_tables(changes, out.width):
-        out.print(t)
+    show_changes(console(), changes)
     check(changes, fail_on, threshold)
+
+
+@app.command(name="report")
+def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-", force: a.Force = False) -> None:
+    """Render a directory of results (compare, sweep, reproduce, bench) as one markdown page."""
+    from .files import check_outputs, write_text
+    from .page import page
+
+    check_outputs({"--out": out}, force)
+    write_text(out, page(results))
 
 
 @app.command(name="methods")
@@ -235,15 +240,10 @@ def main(argv: list[str] | None = None) -> None:
     except TyperException as e:  # click's usage errors: bad option, bad value, missing argument
         print(f"gradbench: error: {e.format_message()}", file=sys.stderr)
         sys.exit(2)
-    except GradbenchError as e:
-        print(f"gradbench: error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except CheckFailed as e:
-        print(f"gradbench: check failed: {e}", file=sys.stderr)
-        sys.exit(1)
-    except Interrupted as e:
-        print(f"gradbench: {e}", file=sys.stderr)
-        sys.exit(130)
+    except (GradbenchError, CheckFailed, Interrupted) as e:  # exit 2, 1 and 130, each one line
+        prefix, status = {GradbenchError: ("error: ", 2), CheckFailed: ("check failed: ", 1)}.get(type(e), ("", 130))
+        print(f"gradbench: {prefix}{e}", file=sys.stderr)
+        sys.exit(status)
     except (KeyboardInterrupt, typer.Abort):
         print("gradbench: interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)

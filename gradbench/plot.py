@@ -110,16 +110,27 @@ def _points(ax: Axes, n: np.ndarray, y: np.ndarray, est: np.ndarray, marker: str
     ax.scatter(n[est], y[est], marker=marker, facecolors="none", edgecolors=c, s=28, zorder=3)
 
 
-def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_counts: bool) -> dict[str, Any]:
-    """Every (method, batch, depth) series: cost on the left, ratio to backprop on the right."""
+def summarize(table: pd.DataFrame, show_counts: bool = False) -> dict[str, Any]:
+    """Per (method, batch, depth) series: the log-log slope of its cost against N (larger half of N) and
+    the N at which its ratio to backprop reaches 10x, 100x, 1000x."""
     y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
     summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
-    deep = len(enc.depths) > 1
+    deep = table["layers"].nunique() > 1
+    for method, batch, layers, part in series(table):
+        n = part["n_params"].to_numpy(float)
+        key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
+        summary["slopes"][key] = fit_slope(n, part[y_col].to_numpy(float))
+        if method != REFERENCE.name:
+            summary["crossings"][key] = crossings(n, part[r_col].to_numpy(float))
+    return summary
+
+
+def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_counts: bool) -> None:
+    """Every (method, batch, depth) series: cost on the left, ratio to backprop on the right."""
+    y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
     for method, batch, layers, part in series(table):
         n, y = part["n_params"].to_numpy(float), part[y_col].to_numpy(float)
         est = part["estimated"].to_numpy(bool) & (not show_counts)
-        key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
-        summary["slopes"][key] = fit_slope(n, y)
         c, m = color(method), enc.marker[batch]
         named = method in left.get_legend_handles_labels()[1]  # one legend entry per method: its colour
         left.plot(n, y, enc.style[batch], color=c, lw=enc.width[layers], label="_" if named else label(method))
@@ -127,13 +138,11 @@ def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_coun
         if method == REFERENCE.name:
             continue
         ratio = part[r_col].to_numpy(float)
-        summary["crossings"][key] = crossings(n, ratio)
         right.plot(n, ratio, enc.style[batch], color=c, lw=enc.width[layers])
         _points(right, n, ratio, est, m, c)
         if batch == enc.batches[0] and layers == enc.depths[0]:
             passes = (part["forward_passes"] + part["backward_passes"]).to_numpy(float)
             right.plot(n, passes / 2, color=c, lw=3, alpha=0.25)  # backprop does 2 passes
-    return summary
 
 
 def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None:
@@ -194,7 +203,8 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 7))
     fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.09, 1, 0.91)))  # room for the caption below
-    summary = _draw(left, right, table, enc, show_counts)
+    summary = summarize(table, show_counts)
+    _draw(left, right, table, enc, show_counts)
     _decorate(left, right, enc, show_counts)
     what = "FLOPs" if show_counts else "time"
     fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)

@@ -426,6 +426,11 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def show_changes(out: Console, changes: list[Change]) -> None:
+    for t in change_tables(changes, out.width):
+        out.print(t)
+
+
 def change_tables(changes: list[Change], width: int) -> list[Table]:
     """Per model and method: the old and new median times, the change and its noise band, a verdict."""
 

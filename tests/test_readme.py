@@ -45,3 +45,22 @@ def test_every_readme_example_runs_and_prints_what_it_claims(tmp_path):
 def test_the_readme_quotes_the_seed_figures_that_reproduce_prints(figure, cli):
     code, out, _ = cli("reproduce", "--epochs", "2")
     assert code == 0 and figure in out and figure in README.read_text()
+
+
+def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
+    """compare and a sweep (with its plot) in a directory: a page with each section, the picture
+    linked, and every method of the comparison in its table."""
+    results = tmp_path / "results"
+    results.mkdir()
+    assert cli("compare", "--hidden", "3", "--budget", "0.02", "--json", str(results / "compare.json"))[0] == 0
+    sweep = ["--layers", "1", "--hidden", "2..8x2", "--batch", "1", "--budget", "0.01"]
+    assert cli("sweep", *sweep, "--out", str(results / "sweep.csv"))[0] == 0
+    assert cli("plot", str(results / "sweep.csv"))[0] == 0
+    page = tmp_path / "page.md"
+    code, _, err = cli("report", str(results), "--out", str(page))
+    assert code == 0, err
+    text = page.read_text()
+    assert text.startswith("# gradbench results") and "![time per gradient against N](sweep.png)" in text
+    for method in ("backprop", "forward", "central", "complex", "forward-mode"):
+        assert f"| {method} |" in text
+    assert "log-log slope" in text and "## Performance targets" not in text  # no bench.json there
