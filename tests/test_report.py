@@ -55,17 +55,16 @@ def test_the_first_table_holds_time_ratio_and_error(rows, width):
     assert {"time", "time/bp", "rel.err"} <= set(header)
 
 
-def test_compare_fits_a_real_80_column_terminal():
-    """Run in a pseudo-terminal of 80 columns: no line longer, every method's row present."""
+def in_terminal(*args, columns=80, **env_extra):
+    """Run gradbench in a pseudo-terminal of `columns`; returns (exit status, raw output)."""
     import fcntl
     import struct
     import termios
 
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    proc = subprocess.Popen([sys.executable, "-m", "gradbench", "compare", "--hidden", "4", "--budget", "0.02"],
-                            stdout=follower, stderr=follower, env=env)  # fmt: skip
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")} | env_extra
+    proc = subprocess.Popen([sys.executable, "-m", "gradbench", *args], stdout=follower, stderr=follower, env=env)
     os.close(follower)
     chunks = []
     while True:
@@ -77,9 +76,24 @@ def test_compare_fits_a_real_80_column_terminal():
             break
         chunks.append(data)
     proc.wait(timeout=60)
-    text = ANSI.sub("", b"".join(chunks).decode(errors="replace")).replace("\r", "")
+    return proc.returncode, b"".join(chunks).decode(errors="replace")
+
+
+def test_compare_fits_a_real_80_column_terminal():
+    """Run in a pseudo-terminal of 80 columns: no line longer, every method's row present."""
+    code, raw = in_terminal("compare", "--hidden", "4", "--budget", "0.02")
+    text = ANSI.sub("", raw).replace("\r", "")
     lines = [line for line in text.splitlines() if line.strip()]
-    assert proc.returncode == 0
+    assert code == 0
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
     for method in ("backprop", "forward", "central", "complex", "forward-mode", "forward-batched"):
         assert any(line.split()[:1] == [method] for line in lines), method
+
+
+def test_no_color_is_respected_in_a_terminal():
+    """Colour codes (foreground 30-37, 90-97, 38;...) in a terminal, none with NO_COLOR set."""
+    colour = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])[;m]")
+    args = ("compare", "--hidden", "3", "--budget", "0.01")
+    _, coloured = in_terminal(*args)
+    code, plain = in_terminal(*args, NO_COLOR="1")
+    assert code == 0 and colour.search(coloured) and not colour.search(plain)
