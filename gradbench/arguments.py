@@ -47,14 +47,14 @@ Dtype = Annotated[str, typer.Option(help="Floating-point type of parameters and 
 Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for parameters, data and sampling.")]
 
 
-def _cap_threads(value: int) -> int:
-    """BLAS threads beyond the machine's cores only contend: cap them there, say so, record the cap."""
+def _cap_threads(ctx: typer.Context, value: int) -> int:
+    """BLAS threads beyond the machine's cores only contend: cap them there; the command says so once its
+    input is all accepted (cli._conditions), and records the threads used."""
     import os
-    import sys
 
     cores = os.cpu_count() or 1
     if value > cores:
-        print(f"gradbench: --threads {value}: this machine has {cores} cores; using {cores}", file=sys.stderr)
+        ctx.meta["threads_asked"] = value
     return min(value, cores)
 
 

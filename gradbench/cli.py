@@ -8,17 +8,15 @@ Method names are read from the registry when a command runs (`gradbench methods`
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from typer.exceptions import TyperException
 
 from . import arguments as a
+from .exits import run
 from .options import chosen_methods, int_list, memory_bytes
-from .spec import CheckFailed, GradbenchError, Interrupted
 
 if TYPE_CHECKING:
     from .conditions import Conditions
@@ -36,6 +34,10 @@ app = typer.Typer(
 def _conditions(ctx: typer.Context, threads: int, seed: int | None) -> Conditions:
     from .conditions import Conditions
 
+    if "threads_asked" in ctx.meta:
+        print(
+            f"gradbench: --threads {ctx.meta['threads_asked']}: {threads} cores here; used {threads}", file=sys.stderr
+        )
     return Conditions(threads=threads, seed=seed, command=tuple(ctx.obj or ()))
 
 
@@ -231,20 +233,6 @@ def methods_command() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the app and turns every input error into one line on stderr, exit 2."""
+    """Entry point: a bare `gradbench` asks for help; every failure leaves as one line (exits.py)."""
     argv = sys.argv[1:] if argv is None else argv
-    argv = argv or ["--help"]  # a bare `gradbench` is a request for help, not an error
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file-size limit: write() fails (EFBIG), reported
-    try:
-        code = app(args=argv, prog_name="gradbench", standalone_mode=False, obj=argv)
-    except TyperException as e:  # click's usage errors: bad option, bad value, missing argument
-        print(f"gradbench: error: {e.format_message()}", file=sys.stderr)
-        sys.exit(2)
-    except (GradbenchError, CheckFailed, Interrupted) as e:  # exit 2, 1 and 130, each one line
-        prefix, status = {GradbenchError: ("error: ", 2), CheckFailed: ("check failed: ", 1)}.get(type(e), ("", 130))
-        print(f"gradbench: {prefix}{e}", file=sys.stderr)
-        sys.exit(status)
-    except (KeyboardInterrupt, typer.Abort):
-        print("gradbench: interrupted; nothing was written", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    run(app, argv or ["--help"])

@@ -31,11 +31,41 @@ def real(path: PathLike) -> Path:
     return Path(os.path.realpath(path))
 
 
+STREAMS = ("/dev/", "/proc/", "/sys/")  # a process's streams and the kernel's files, not a place for results
+
+
+def _names_a_stream(path: PathLike) -> bool:
+    """Whether `path`, or a link on the way to its target, names /dev, /proc or /sys (/dev/stdout is a
+    link to whatever the shell redirected stdout to: renaming onto it would replace that file)."""
+    p = os.path.abspath(path)
+    for _ in range(40):
+        if p.startswith(STREAMS):
+            return True
+        if not os.path.islink(p):
+            return False
+        p = os.path.join(os.path.dirname(p), os.readlink(p))
+    return True  # a loop of links
+
+
+def _probe(directory: Path) -> None:
+    """Create and remove a file where the output will go: the only sure test that it can be written."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".gradbench.", suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise GradbenchError(f"cannot write in {directory}: {e.strerror or e}") from None
+
+
 def check_writable(path: PathLike | None, force: bool = False, inputs: tuple[PathLike, ...] = ()) -> None:
     """Refuse, before anything runs, an output that cannot be written, would replace a file without
     --force, is not a regular file ('-' is stdout), or is one of the command's inputs."""
     if path is None or str(path) == STDOUT:
         return
+    if not str(path).strip():
+        raise GradbenchError("an output path is empty: give a file name, or '-' for stdout")
+    if _names_a_stream(path):
+        raise GradbenchError(f"cannot write {path}: not a regular file; use '-' for stdout")
     p, target = Path(path), real(path)
     if p.is_dir():
         raise GradbenchError(f"cannot write {p}: it is a directory")
@@ -51,6 +81,7 @@ def check_writable(path: PathLike | None, force: bool = False, inputs: tuple[Pat
         raise GradbenchError(f"cannot write {p}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise GradbenchError(f"cannot write {p}: permission denied")
+    _probe(parent)
 
 
 def check_outputs(
@@ -61,7 +92,7 @@ def check_outputs(
 ) -> None:
     """Refuse, before any work, outputs (option -> path) that cannot be written or would collide: two on
     stdout, two on one file. `sidecars` names the options whose PATH.meta.json is written too."""
-    given = {option: path for option, path in outputs.items() if path}
+    given = {option: path for option, path in outputs.items() if path is not None}
     on_stdout = [option for option, path in given.items() if path == STDOUT]
     if len(on_stdout) > 1:
         raise GradbenchError(f"{' and '.join(on_stdout)} cannot both go to stdout: send one of them to a file")
@@ -97,17 +128,22 @@ def locked(path: PathLike, what: str) -> Iterator[None]:
         os.close(fd)
 
 
-def drop_torn_tail(path: PathLike) -> int:
-    """Cut a last line that was not written whole (no final newline: a kill or a full disk mid-write);
-    returns the bytes dropped."""
+def whole_lines(path: PathLike) -> tuple[str, int]:
+    """The file's text up to its last newline, and the bytes after it: a last line not written whole
+    (a kill or a full disk mid-write). Reads only; cut_to() drops the tail once the rest is checked."""
+    data = Path(path).read_bytes()
+    keep = data.rfind(b"\n") + 1
+    try:
+        return data[:keep].decode(), len(data) - keep
+    except UnicodeDecodeError as e:
+        raise GradbenchError(f"{path} is not a sweep CSV: it is not text ({e.reason})") from None
+
+
+def cut_to(path: PathLike, size: int) -> None:
+    """Truncate the file to `size` bytes, durably."""
     with open(path, "rb+") as f:
-        data = f.read()
-        if not data or data.endswith(b"\n"):
-            return 0
-        keep = data.rfind(b"\n") + 1
-        f.truncate(keep)
+        f.truncate(size)
         os.fsync(f.fileno())
-        return len(data) - keep
 
 
 def append(fd: int, data: bytes, path: PathLike) -> None:

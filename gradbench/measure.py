@@ -53,7 +53,7 @@ class Settings:
         spec.check_fits()
         self.check_memory(spec, methods)
         self.check_time(spec)
-        if self.peer:
+        if self.peer is not None:
             from .peers import load
 
             load(self.peer)

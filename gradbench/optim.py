@@ -86,7 +86,16 @@ OPTIMIZERS: dict[str, Rule] = {
     "adam": adam,
 }
 
-# The hyper-parameters other than lr, with their valid [low, high) ranges (`--hyper KEY=VALUE`).
+# The hyper-parameters other than lr, with their valid [low, high) ranges, and which rule reads which
+# (`--optimizer adam:beta2=0.99`): a setting a rule does not read is refused, not recorded as if used.
+READS: dict[str, tuple[str, ...]] = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "adagrad": ("eps",),
+    "rmsprop": ("alpha", "eps"),
+    "adam": ("beta1", "beta2", "eps"),
+}
 HYPER_RANGES = {
     "momentum": (0.0, 1.0),
     "alpha": (0.0, 1.0),

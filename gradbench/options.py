@@ -14,7 +14,7 @@ from .spec import GradbenchError
 UNITS = {"": 1, "k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30}
 _SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*")
 MAX_VALUES = 1000  # values in one grid list: more is a typo, not a sweep
-_RANGE = re.compile(r"^(\d+)\.\.(\d+)(?:([x+])(\d+))?$")
+_RANGE = re.compile(r"^([0-9]+)\.\.([0-9]+)(?:([x+])([0-9]+))?$")
 
 
 def memory_bytes(text: str, option: str = "--memory") -> int:
@@ -30,9 +30,11 @@ def memory_bytes(text: str, option: str = "--memory") -> int:
 def method_list(text: str, known: Iterable[str], option: str = "--methods") -> list[str]:
     """'central,backprop' -> the names, in order, each known, none twice."""
     known = list(known)
-    names = [m.strip() for m in text.split(",") if m.strip()]
-    if not names:
+    names = [m.strip() for m in text.split(",")]
+    if not any(names):
         raise GradbenchError(f"{option} is empty: name at least one method")
+    if not all(names):
+        raise GradbenchError(f"{option}: an empty item in {text!r}: write names between the commas")
     for m in names:
         if m not in known:
             raise GradbenchError(f"unknown method {m!r}: choose from {', '.join(known)}")
@@ -52,10 +54,13 @@ def chosen_methods(text: str) -> list[str]:
 def int_list(text: str, option: str) -> list[int]:
     """'1,2,3', '4..256x2' (geometric), '1..4' or '8..64+8' (arithmetic), or a mix: '1,4..16x2'."""
     values: list[int] = []
-    for part in (p.strip() for p in text.split(",")):
+    parts = [p.strip() for p in text.split(",")]
+    if any(not p for p in parts) and text.strip():
+        raise GradbenchError(f"{option}: an empty item in {text!r}: write values between the commas")
+    for part in parts:
         if not part:
             continue
-        if part.isdigit():
+        if re.fullmatch(r"[0-9]+", part):
             values.append(int(part))
             if len(values) > MAX_VALUES:
                 raise GradbenchError(f"{option}: more than {MAX_VALUES:,} values in one list")
@@ -81,26 +86,33 @@ def int_list(text: str, option: str) -> list[int]:
 
 
 def named_with_values(
-    text: str, names: Iterable[str], allowed: dict[str, tuple[float, float]], option: str
+    text: str, reads: dict[str, tuple[str, ...]], ranges: dict[str, tuple[float, float]], option: str
 ) -> tuple[str, dict[str, float]]:
-    """'adam:beta2=0.99,eps=1e-7' -> ('adam', {'beta2': 0.99, 'eps': 1e-7}): a known name, then optional
-    KEY=VALUE settings after a colon (see key_values)."""
-    name, _, rest = text.partition(":")
-    names = list(names)
-    if name.strip() not in names:
-        raise GradbenchError(f"{option}: {name.strip()!r} is not one of {', '.join(names)}")
-    return name.strip(), key_values([item for item in rest.split(",") if item.strip()], allowed, option)
+    """'adam:beta2=0.99,eps=1e-7' -> ('adam', {'beta2': 0.99, 'eps': 1e-7}): a known name, then, after a
+    colon, KEY=VALUE settings for the keys that name reads (see key_values)."""
+    name, colon, rest = text.partition(":")
+    if name not in reads:
+        raise GradbenchError(f"{option}: {name!r} is not one of {', '.join(reads)}")
+    if colon and not rest:
+        raise GradbenchError(f"{option}: nothing after the colon in {text!r}: give KEY=VALUE settings or none")
+    allowed = {k: ranges[k] for k in reads[name]}
+    return name, key_values(rest.split(",") if colon else [], allowed, option, what=f"{name} reads")
 
 
-def key_values(items: list[str], allowed: dict[str, tuple[float, float]], option: str) -> dict[str, float]:
-    """['beta2=0.99', 'eps=1e-7'] -> {'beta2': 0.99, 'eps': 1e-7}, each key allowed and each value a
-    finite number in its [low, high) range."""
+def key_values(
+    items: list[str], allowed: dict[str, tuple[float, float]], option: str, what: str = "KEY is"
+) -> dict[str, float]:
+    """['beta2=0.99', 'eps=1e-7'] -> {'beta2': 0.99, 'eps': 1e-7}, each key allowed, given once, and each
+    value a finite number in its [low, high) range."""
     out: dict[str, float] = {}
     for item in items:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or key not in allowed:
-            raise GradbenchError(f"{option}: cannot read {item!r}: use KEY=VALUE with KEY one of {', '.join(allowed)}")
+            keys = ", ".join(allowed) or "none"
+            raise GradbenchError(f"{option}: cannot read {item!r}: use KEY=VALUE, where {what} {keys}")
+        if key in out:
+            raise GradbenchError(f"{option}: {key} is given twice")
         try:
             value = float(text)
         except ValueError:

@@ -31,6 +31,8 @@ OTHER_MARKERS = ["s", "^", "D", "v"]
 def output_paths(csv: Path, out: Path | None, force: bool = False) -> tuple[Path, Path]:
     """(PNG, SVG) to write: OUT or the CSV's name with .png, and an SVG beside it; refused if unwritable,
     if they exist (without force) or if one of them is the CSV itself."""
+    if not csv.name:
+        raise GradbenchError("give the sweep CSV to plot (an empty path names no file)")
     png = out or csv.with_suffix(".png")
     if png.suffix.lower() != ".png":
         raise GradbenchError(f"--out must end in .png (an .svg is written beside it), got {png}")
@@ -190,6 +192,7 @@ def caption(summary: dict[str, Any]) -> str:
     return "log-log slope of cost against N, on the larger half of N: " + clauses
 
 
+@np.errstate(all="ignore")  # huge or tiny times: their logs and fits are drawn or reported, not warned about
 def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any]:
     """Write out (PNG) and its SVG twin; returns the fitted slopes and crossings."""
     import matplotlib

@@ -149,6 +149,7 @@ def predict_seconds(epochs: int, samples: int) -> float:
 def check_budget(epochs: int, samples: int, lr: float, yes: bool) -> None:
     """Refuse, before any training, a bad --lr, or a reproduce predicted to run past LIMIT_S unless --yes."""
     positive_finite("--lr", lr)
+    replace(SEED_SPEC, batch=samples).check_fits()  # the data and the model at a batch of all samples
     if not yes:
         refuse_past(predict_seconds(epochs, samples), LIMIT_S, f"reproduce with {epochs:,} epochs",
                     "pass --yes to run it, or fewer --epochs")  # fmt: skip

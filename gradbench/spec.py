@@ -11,6 +11,9 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 DTYPES = ("float64", "float32")
 
 
+MAX_LAYERS = 10_000  # deeper is a typo: the widths alone would fill memory before any check
+
+
 class GradbenchError(Exception):
     """A problem with the user's input or environment: printed as one line, exit status 2."""
 
@@ -44,6 +47,8 @@ class Spec:
     def __post_init__(self) -> None:
         for name in ("layers", "hidden", "batch"):
             _positive(name, getattr(self, name))
+        if self.layers > MAX_LAYERS:  # before a tuple of that many widths is built
+            raise GradbenchError(f"--layers must be at most {MAX_LAYERS:,}, got {self.layers:,}")
         for name in ("inputs", "outputs"):
             value = getattr(self, name)
             if not value:  # 0 or None

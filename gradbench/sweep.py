@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .conditions import Conditions, metadata
 from .estimate import refuse_past
-from .files import append, check_writable, drop_torn_tail, locked, meta_path, write_json
+from .files import append, check_writable, cut_to, locked, meta_path, real, whole_lines, write_json
 from .measure import Settings, measure_methods
 from .methods import REFERENCE
 from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
@@ -36,15 +38,33 @@ def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str
 
 
 def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
-    """The one reader of sweep CSVs (resume and plot): exactly the Measurement columns, every cell of
-    its column's kind, each row read back into the record. Anything else is refused with the reason."""
-    import pandas as pd
-
+    """The one reader of sweep CSVs (resume and plot): see parse_sweep."""
+    if path.is_dir():
+        raise GradbenchError(f"cannot read {path}: it is a directory, not a sweep CSV")
     if not path.is_file():
         raise GradbenchError(f"cannot read {path}: no such file")
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise GradbenchError(f"cannot read {path}: {e}") from None
+    return parse_sweep(text, path, need_rows)
+
+
+def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measurement]:
+    """Rows of a sweep CSV: exactly the Measurement columns, every cell of its column's kind and range,
+    each row read back into the record. Anything else is refused with the reason. An empty text is a
+    sweep stopped before its first point (no rows)."""
+    import io
+
+    import pandas as pd
+
+    if not text.strip():
+        if need_rows:
+            raise GradbenchError(f"{path} is an empty sweep CSV: no rows")
+        return []
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise GradbenchError(f"{path} is not a sweep CSV: it cannot be parsed ({reason})") from None
     missing = [c for c in COLUMNS if c not in table.columns]
@@ -52,19 +72,19 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
         what = f"missing columns {', '.join(missing[:4])}" + ("..." if len(missing) > 4 else "")
         raise GradbenchError(f"{path} is not a sweep CSV: {what if missing else 'extra columns'}")
     if need_rows and table.empty:
-        raise GradbenchError(f"{path} has no rows")
+        raise GradbenchError(f"{path} is a sweep CSV with no rows")
     for column in NUMERIC:
-        text = table[column]
-        missing = text.eq("") | text.str.lower().eq("nan")
+        cells = table[column]
+        missing = cells.eq("") | cells.str.lower().eq("nan")
         if column in INTEGER:  # whole numbers, written as such: read exactly, not through a float
-            ok = text.str.fullmatch(r"-?\d+") | (missing & (column in OPTIONAL))
-            values = text.map(lambda v: int(v) if v.lstrip("-").isdigit() else None)
+            ok = cells.str.fullmatch(r"-?[0-9]+") | (missing & (column in OPTIONAL))
+            values = cells.map(lambda v: int(v) if re.fullmatch(r"-?[0-9]+", v) else None)
         else:  # "nan" and "inf" read as themselves
-            values = pd.to_numeric(text, errors="coerce")
-            ok = values.notna() | text.str.lower().eq("nan") | (missing & (column in OPTIONAL))
+            values = pd.to_numeric(cells, errors="coerce")
+            ok = values.notna() | cells.str.lower().eq("nan") | (missing & (column in OPTIONAL))
         if not ok.all():
             line = int((~ok).to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
-            raise GradbenchError(f"{path}, line {line}: {column} is {text[~ok].iloc[0]!r}, not a number of its kind")
+            raise GradbenchError(f"{path}, line {line}: {column} is {cells[~ok].iloc[0]!r}, not a number of its kind")
         table[column] = values.astype(object).where(~missing, None) if column in OPTIONAL else values
     for column in BOOLEAN:
         ok = table[column].str.lower().isin(["true", "false"])
@@ -72,7 +92,28 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
             line = int((~ok).to_numpy().nonzero()[0][0]) + 2
             raise GradbenchError(f"{path}, line {line}: {column} is {table[column][~ok].iloc[0]!r}, not True or False")
         table[column] = table[column].str.lower().eq("true")
-    return [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
+    rows = [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
+    for line, r in enumerate(rows, start=2):
+        problem = _impossible(r)
+        if problem:
+            raise GradbenchError(f"{path}, line {line}: {problem}")
+    return rows
+
+
+POSITIVE = ("layers", "hidden", "inputs", "outputs", "batch", "n_params", "rounds", "sampled")
+TIMES = ("time_s", "time_q1_s", "time_q3_s", "time_min_s", "time_max_s", "time_ratio")
+
+
+def _impossible(r: Measurement) -> str | None:
+    """What makes a well-formed row impossible: a size below 1, a time that is not positive and finite."""
+    for column in POSITIVE:
+        if getattr(r, column) < 1:
+            return f"{column} is {getattr(r, column)}, not a positive size"
+    for column in TIMES:
+        value = getattr(r, column)
+        if not (math.isfinite(value) and value > 0):
+            return f"{column} is {value}, not a positive finite time"
+    return None
 
 
 def check_header(path: Path) -> None:
@@ -147,6 +188,8 @@ def check(sweep: Sweep, yes: bool = False) -> None:
     if not yes:
         points = f"a sweep of {len(sweep.specs):,} points x {len(sweep.methods)} methods"
         refuse_past(predict_seconds(sweep), LIMIT_S, points, "pass --yes to run it, or a smaller grid or --budget")
+    if str(sweep.path) in ("-", ""):
+        raise GradbenchError("sweep writes a file it can resume: give --out a path (compare --csv - streams rows)")
     check_writable(sweep.path, force=True)
     if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
@@ -163,10 +206,12 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
     if sweep.resume and path.exists():
         try:
             old = json.loads(meta_file.read_text())
-            before, runs = old["sweep"], list(old["runs"])
+            before, runs = old["sweep"], old["runs"]
+            if not isinstance(before, dict) or not isinstance(runs, list):
+                raise TypeError("sweep must be an object and runs a list")
         except FileNotFoundError:
             raise GradbenchError(f"cannot resume {path}: no {meta_file}, so its conditions are unknown") from None
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             raise GradbenchError(f"cannot resume {path}: {meta_file} is not a gradbench sweep's metadata") from None
         differ = [k for k in conditions if before.get(k) != conditions[k]]
         if differ:
@@ -191,20 +236,24 @@ def run_sweep(
     with locked(sweep.path, "sweep"):
         resume = sweep.resume and sweep.path.exists()
         path = sweep.path if resume or not sweep.path.exists() else Path(f"{sweep.path}.partial")
-        if resume:
+        done: set[tuple[str, ...]] = set()
+        dropped = 0
+        if resume:  # every check reads; the file is changed only once all of them pass
             check_header(path)
+            text, dropped = whole_lines(path)
+            done = done_keys(parse_sweep(text, path, need_rows=False), sweep.specs[0])
         meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
-        dropped = drop_torn_tail(path) if resume else 0
-        done = done_keys(read_sweep(path, need_rows=False), sweep.specs[0]) if resume else set()
+        if dropped:
+            cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
         try:
             rows, skipped = _measure_points(sweep, fd, path, done, on_point, on_done)
         finally:
             os.close(fd)
-        if path != sweep.path:
-            os.replace(meta_path(path), meta_path(sweep.path))
-            os.replace(path, sweep.path)
+        if path != sweep.path:  # onto what OUT names: through a symlink, its target
+            os.replace(meta_path(path), real(meta_path(sweep.path)))
+            os.replace(path, real(sweep.path))
     return SweepResult(rows, skipped, sweep.path, dropped)
 
 

@@ -17,7 +17,7 @@ from .estimate import gradient_seconds, pass_seconds, refuse_past
 from .methods import REFERENCE, gradient, lookup
 from .mlp import MLP
 from .ops import Counter
-from .optim import DEFAULT_LR, HYPER_RANGES, OPTIMIZERS, Hyper
+from .optim import DEFAULT_LR, HYPER_RANGES, OPTIMIZERS, READS, Hyper
 from .options import named_with_values, positive_finite
 from .passes import loss, outputs
 from .spec import GradbenchError, Interrupted, Spec
@@ -43,8 +43,8 @@ class TrainConfig:
                eps: float | None) -> TrainConfig:  # fmt: skip
         """From the command line's values: the method (default backprop), the optimizer with its settings
         ('adam:beta2=0.99'), and its default learning rate (one that trains XOR) when lr is None."""
-        name = lookup(method or REFERENCE.name).name
-        rule, hyper = named_with_values(optimizer, OPTIMIZERS, HYPER_RANGES, "--optimizer")
+        name = lookup(REFERENCE.name if method is None else method).name
+        rule, hyper = named_with_values(optimizer, READS, HYPER_RANGES, "--optimizer")
         hp = Hyper(lr=DEFAULT_LR[rule] if lr is None else lr, **hyper)
         return cls(name, rule, hp, epochs, batch, eps)
 

@@ -243,6 +243,19 @@ def test_plot_never_overwrites_its_input(tmp_path, complete):
         (["reproduce", "--epochs", "100000000"], "pass --yes to run it"),
         (["compare", "--memory", "100000GiB"], "GiB available"),
         (["compare", "--lr", "1"], "No such option: --lr"),
+        (["compare", "--layers", "1" + "0" * 30], "--layers must be at most"),
+        (["compare", "--layers", "200000000", "--hidden", "1"], "--layers must be at most"),
+        (["reproduce", "--samples", "1000000000", "--yes"], "of memory"),
+        (["compare", "--csv", ""], "an output path is empty"),
+        (["compare", "--csv", "/sys/x.csv"], "not a regular file"),
+        (["compare", "--threads", "100", "--csv", "/sys/x.csv"], "not a regular file"),
+        (["train", "--optimizer", "sgd:momentum=0.5"], "sgd reads none"),
+        (["train", "--optimizer", "adam:beta1=0.9,beta1=0.1"], "beta1 is given twice"),
+        (["train", "--gradient", ""], "unknown method ''"),
+        (["sweep", "--hidden", "3,,4"], "an empty item"),
+        (["sweep", "--hidden", "١٢"], "cannot read"),
+        (["sweep", "--out", "-"], "give --out a path"),
+        (["plot", ""], "an empty path names no file"),
     ],
 )
 def test_bad_input_and_runaway_work_are_refused_at_once(args, message):
@@ -276,7 +289,7 @@ def test_threads_beyond_the_cores_are_capped_and_recorded_as_used(tmp_path):
     result = gradbench("compare", "--hidden", "2", "--budget", "0.02", "--threads", "1000", "--json", str(out))
     assert result.returncode == 0
     cores = os.cpu_count()
-    assert f"--threads 1000: this machine has {cores} cores; using {cores}" in result.stderr
+    assert f"--threads 1000: {cores} cores here; used {cores}" in result.stderr
     assert json.loads(out.read_text())["metadata"]["blas_threads"] == cores
 
 
@@ -288,3 +301,85 @@ def test_a_step_below_the_resolution_is_nan_with_its_cause_never_agreement():
     assert row["rel_error"] is None  # NaN in JSON
     assert "central: its gradient has NaN or infinite entries" in result.stderr
     assert "below float64's resolution" in result.stderr
+
+
+def test_dev_stdout_redirected_to_a_file_is_refused_and_the_file_kept(tmp_path):
+    log = tmp_path / "log.txt"
+    log.write_text("important\n")
+    with open(log, "a") as out:
+        result = subprocess.run([sys.executable, "-m", "gradbench", "compare", "--hidden", "2", "--budget", "0.02",
+                                 "--csv", "/dev/stdout", "--force"], stdout=out, stderr=subprocess.PIPE, text=True,
+                                check=False)  # fmt: skip
+    assert result.returncode == 2 and "use '-' for stdout" in one_clean_line(result.stderr)
+    assert log.read_text() == "important\n"
+
+
+def test_a_forced_sweep_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path, complete):
+    target, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    target.write_text("old")
+    link.symlink_to(target)
+    assert gradbench("sweep", *SMALL, "--out", str(link), "--force").returncode == 0
+    assert link.is_symlink() and keys(target) == keys(complete)
+
+
+@pytest.mark.parametrize("bad", [5, [], "x", None])
+def test_resume_refuses_metadata_of_the_wrong_shape(tmp_path, complete, bad):
+    out = tmp_path / "s.csv"
+    out.write_bytes(complete.read_bytes())
+    meta = json.loads(Path(f"{complete}.meta.json").read_text())
+    Path(f"{out}.meta.json").write_text(json.dumps({**meta, "sweep": bad}))
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 2 and "not a gradbench sweep's metadata" in one_clean_line(result.stderr)
+
+
+def test_a_refused_resume_leaves_the_file_byte_for_byte(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    lines = complete.read_text().splitlines(keepends=True)
+    broken = "".join([*lines[:3], "garbage,,\n", *lines[3:]])[:-5]  # a bad row and a torn last line
+    out.write_text(broken)
+    Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 2 and "line 4" in one_clean_line(result.stderr)
+    assert out.read_text() == broken
+
+
+def test_a_sweep_stopped_before_its_first_point_resumes(tmp_path, complete):
+    out = tmp_path / "s.csv"
+    out.write_bytes(b"")  # what a kill between creating the file and the first point leaves
+    Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    assert result.returncode == 0, result.stderr
+    assert keys(out) == keys(complete)
+
+
+def test_ctrl_c_during_compare_is_one_line_and_130():
+    proc = start("compare", "--hidden", "64", "--budget", "5")
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and one_clean_line(err) == "gradbench: interrupted; nothing was written"
+
+
+def test_a_full_stdout_is_one_line_and_exit_2():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "gradbench", "methods"], stdout=full, stderr=subprocess.PIPE,
+                                text=True, check=False)  # fmt: skip
+    assert result.returncode == 2 and "cannot write the output" in one_clean_line(result.stderr)
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("time_s", "nan", "time_s is nan, not a positive finite time"),
+    ("time_s", "0", "time_s is 0.0, not a positive finite time"),
+    ("n_params", "-1", "n_params is -1, not a positive size"),
+    ("estimated", "maybe", "estimated is 'maybe', not True or False"),
+])  # fmt: skip
+def test_plot_refuses_an_impossible_value_naming_its_line(tmp_path, complete, column, value, message):
+    from gradbench.results import COLUMNS
+
+    csv = tmp_path / "s.csv"
+    lines = complete.read_text().splitlines()
+    cells = lines[2].split(",")
+    cells[COLUMNS.index(column)] = value
+    csv.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n")
+    result = gradbench("plot", str(csv))
+    assert result.returncode == 2 and f"line 3: {message}" in one_clean_line(result.stderr)

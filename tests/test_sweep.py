@@ -84,7 +84,7 @@ def test_resume_refuses_a_sweep_of_another_activation(cli, tmp_path):
     [
         (["--hidden", "4..2"], "empty"),
         (["--layers", "x"], "cannot read"),
-        (["--batch", ","], "--batch is empty"),
+        (["--batch", ","], "--batch: an empty item"),
         (["--methods", "forward,magic"], "unknown method"),
     ],
 )
