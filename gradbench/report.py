@@ -119,7 +119,8 @@ def compare_title(rows: list[Measurement], threads: int) -> str:
 
 
 def _error(r: Measurement) -> str:
-    return "ref" if r.method == REFERENCE.name else f"{r.rel_error:.1e}"
+    """The relative error; marked ~ when it is over the sampled entries only."""
+    return "ref" if r.method == REFERENCE.name else f"{_mark(r)}{r.rel_error:.1e}"
 
 
 def _mean(r: Measurement) -> str:
@@ -194,7 +195,7 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
     if any(r.estimated for r in rows):
         lines.append(
             "~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
-            "counts from the cost model."
+            "counts from the cost model; rel.err over the sampled entries."
         )
     return lines
 
