@@ -60,6 +60,26 @@ def central_difference(
     return g
 
 
+def _central_at(f: Loss, x: np.ndarray, i: int, h: float) -> float:
+    """One central difference of f along e_i with step h (divided by the steps actually taken)."""
+    t = x[i]
+    x[i] = t + h
+    up, step_up = f(), x[i] - t
+    x[i] = t - h
+    down, step_down = f(), t - x[i]
+    x[i] = t
+    return float((up - down) / (step_up + step_down))
+
+
+def richardson(f: Loss, x: np.ndarray, h: Steps, indices: Indices = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Richardson extrapolation of the central difference: with D(h) = f'(x) + c h^2 + O(h^4),
+    g_i = (4 D(h_i / 2) - D(h_i)) / 3 cancels the h^2 term: 4 len(indices) evaluations, error O(h^4)."""
+    idx, g, h = _prepare(x, h, indices, out)
+    for i, hi in zip(idx, h):
+        g[i] = (4 * _central_at(f, x, i, hi / 2) - _central_at(f, x, i, hi)) / 3
+    return g
+
+
 def complex_step(
     f: Loss, z: np.ndarray, h: float = COMPLEX_STEP, indices: Indices = None, out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -78,7 +98,8 @@ STEP_POWER: dict[Rule, float] = {}  # filled below: the default step is eps^powe
 
 def default_steps(x: np.ndarray, rule: Rule) -> np.ndarray:
     """h_i = eps^p max(1, |x_i|) in x's precision: p = 1/2 balances a forward difference's O(h)
-    truncation against its eps/h round-off, p = 1/3 a central difference's O(h^2)."""
+    truncation against its eps/h round-off, p = 1/3 a central difference's O(h^2), p = 1/5 Richardson's
+    O(h^4)."""
     return np.finfo(x.dtype).eps ** STEP_POWER[rule] * np.maximum(1.0, np.abs(x))
 
 
@@ -97,4 +118,5 @@ def gradient(
     return rule(lambda: fn(v.reshape(shape)), v, step).reshape(shape)
 
 
-STEP_POWER.update({forward_difference: 1 / 2, central_difference: 1 / 3})
+# Each rule's step balances its truncation error O(h^p) against round-off eps/h: h ~ eps^(1/(p+1)).
+STEP_POWER.update({forward_difference: 1 / 2, central_difference: 1 / 3, richardson: 1 / 5})
