@@ -78,7 +78,8 @@ Version = Annotated[
     bool, typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit.")
 ]
 Eps = Annotated[float | None, typer.Option(
-    help="Absolute finite-difference step [default: √ε·max(1,|θ|) forward, ∛ε·max(1,|θ|) central].",
+    help="Absolute step of the numeric methods [default: √ε·max(1,|θ|) forward, ∛ε·max(1,|θ|) central, "
+    "ε^(1/5)·max(1,|θ|) richardson, 1e-20 complex].",
     show_default=False)]  # fmt: skip
 Methods = Annotated[str, typer.Option(
     help="Comma list of gradient methods [default: all]; `gradbench methods` lists them.",
@@ -148,3 +149,6 @@ Runs = Annotated[
 ]
 ResultsDir = Annotated[Path, typer.Argument(help="A directory of results (compare.json, sweep.csv, ...).")]
 PageOut = Annotated[str, typer.Option("--out", help="Markdown file to write ('-': stdout).")]
+VCurve = Annotated[
+    str | None, typer.Option("--plot", help="Write the V-curves to this PNG (an SVG beside it).", show_default=False)
+]

@@ -34,11 +34,7 @@ app = typer.Typer(
 def _conditions(ctx: typer.Context, threads: int, seed: int | None) -> Conditions:
     from .conditions import Conditions
 
-    if "threads_asked" in ctx.meta:
-        print(
-            f"gradbench: --threads {ctx.meta['threads_asked']}: {threads} cores here; used {threads}", file=sys.stderr
-        )
-    return Conditions(threads=threads, seed=seed, command=tuple(ctx.obj or ()))
+    return Conditions.noted(threads, seed, tuple(ctx.obj or ()), ctx.meta.get("threads_asked"))
 
 
 @app.callback()
@@ -118,15 +114,12 @@ def reproduce(
     threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False, yes: a.Yes = False,
 ) -> None:  # fmt: skip
     """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
-    from .files import check_outputs
-
-    check_outputs({"--json": json}, force)
-
     from .conditions import pinned
-    from .files import write_json
+    from .files import check_outputs, write_json
     from .report import console, progress_bar, reproduce_report
     from .reproduce import MEASURED, check_budget, reproduce
 
+    check_outputs({"--json": json}, force)
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
         check_budget(epochs, samples, lr, yes)
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
@@ -151,9 +144,8 @@ def sweep(
     settings = Settings(budget, eps, memory_bytes(memory), None, threads)
     grid_text = {"layers": layers, "hidden": hidden, "batch": batch}
     L, H, B = (int_list(text, f"--{name}") for name, text in grid_text.items())
-    job = Sweep(
-        out, grid(L, H, B, activation, dtype, seed), chosen_methods(methods), settings, grid_text, resume, force
-    )
+    specs = grid(L, H, B, activation, dtype, seed)
+    job = Sweep(out, specs, chosen_methods(methods), settings, grid_text, resume, force)
     check(job, yes)
 
     from .conditions import pinned
@@ -168,10 +160,8 @@ def sweep(
 
 
 @app.command()
-def plot(
-    csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
-    force: a.Force = False,
-) -> None:  # fmt: skip
+def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
+         force: a.Force = False) -> None:  # fmt: skip
     """Plot a sweep: cost per gradient against N (log-log, fitted slopes) and the ratio to backprop."""
     from .plot import output_paths, plot_sweep
     from .report import console, show_plot
@@ -199,6 +189,27 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})
     check(targets)
+
+
+@app.command(name="accuracy")
+def accuracy_command(
+    layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid", seed: a.Seed = 0,
+    csv: a.CsvOut = None, plot: a.VCurve = None, force: a.Force = False,
+) -> None:  # fmt: skip
+    """How wrong each numeric method is at each step, in float64 and float32: the V-curves, their optima."""
+    from .accuracy import check_outputs, measure, summarize
+    from .plot import plot_accuracy
+    from .report import console, show_accuracy, write_points
+    from .spec import Spec
+
+    spec = Spec(layers, hidden, 0, 0, batch, activation, "float64", seed)
+    check_outputs(spec, csv, plot, force)
+    points = measure(spec)
+    summaries = summarize(spec, points)
+    show_accuracy(console(stderr=csv == "-"), summaries)
+    write_points(points, csv)
+    if plot:
+        plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
 
 
 @app.command(name="diff")

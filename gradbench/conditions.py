@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ class Conditions:
     threads: int = 1
     seed: int | None = None
     command: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def noted(cls, threads: int, seed: int | None, command: tuple[str, ...], asked: int | None) -> Conditions:
+        """The conditions, saying on stderr when --threads asked for more than the cores (capped)."""
+        if asked is not None:
+            print(f"gradbench: --threads {asked}: {threads} cores here; used {threads}", file=sys.stderr)
+        return cls(threads, seed, command)
 
 
 @contextmanager

@@ -175,13 +175,8 @@ def complex_step(model: MLP, opts: Options) -> GradientResult:
     c = Counter()
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
     W, b = model.views(z)
-    g = numeric.complex_step(
-        lambda: forward(model, W, b, c),
-        z,
-        numeric.COMPLEX_STEP,
-        _indices(model, opts),
-        _empty_gradient(model, opts),
-    )
+    h = numeric.COMPLEX_STEP if opts.eps is None else opts.eps
+    g = numeric.complex_step(lambda: forward(model, W, b, c), z, h, _indices(model, opts), _empty_gradient(model, opts))
     return GradientResult(g, c)
 
 

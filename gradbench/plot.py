@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .accuracy import Point, Summary
+
 MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
 OTHER_MARKERS = ["s", "^", "D", "v"]
 
@@ -225,3 +227,46 @@ def _save(fig: Figure, out: Path) -> None:
 
 def _savefig(fig: Figure, fmt: str, path: str) -> None:
     fig.savefig(path, format=fmt, dpi=110)
+
+
+@np.errstate(all="ignore")
+def plot_accuracy(points: list[Point], summaries: list[Summary], out: Path, title: str) -> None:
+    """The V-curves: log-log error against step, one panel per dtype, each method's default step starred
+    and the steps that may straddle a ReLU kink shaded. Written as PNG and SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    dtypes = list(dict.fromkeys(p.dtype for p in points))
+    fig, axes = plt.subplots(1, len(dtypes), figsize=(7 * len(dtypes), 5.5), layout="constrained", squeeze=False)
+    for ax, dtype in zip(axes[0], dtypes):
+        for s in (s for s in summaries if s.dtype == dtype):
+            curve = [p for p in points if p.method == s.method and p.dtype == dtype and np.isfinite(p.rel_error)]
+            h = np.array([p.step for p in curve])
+            err = np.maximum([p.rel_error for p in curve], 1e-18)  # exact zeros drawn at the floor
+            ax.plot(h, err, "-o", ms=3, color=color(s.method), label=label(s.method))
+            ax.plot([s.default_step], [max(s.default_error, 1e-18)], "*", ms=14, color=color(s.method), mec="k")
+            if s.kink_step is not None:
+                ax.axvspan(s.kink_step, h.max() * 10, color="grey", alpha=0.04, lw=0)
+        tail = [p for p in points if p.dtype == dtype and p.step < 1e-20 and np.isfinite(p.rel_error)]
+        if tail:  # the complex step's flat tail, to 1e-200, said rather than drawn across 180 decades
+            last = min(tail, key=lambda p: p.step)
+            ax.annotate(f"{label(last.method)}: {last.rel_error:.1e} at h = {last.step:.0e}", (0.98, 0.02),
+                        xycoords="axes fraction", ha="right", fontsize=8, color=color(last.method))  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(2.0, 1e-21)  # steps shrink to the right, as one tries them
+        ax.set_xlabel("step h (absolute)")
+        ax.set_ylabel("relative error against the float64 gradient")
+        ax.set_title(f"{dtype}: ε = {np.finfo(dtype).eps:.1e}", fontsize=11)
+        ax.grid(True, which="major", alpha=0.3)
+    handles = [Line2D([], [], ls="", marker="*", ms=12, color="grey", mec="k", label="default step")]
+    if any(s.kink_step is not None for s in summaries):
+        handles.append(Line2D([], [], lw=8, color="grey", alpha=0.2, label="may straddle a ReLU kink"))
+    first = axes[0][0]
+    first.legend(handles=[*first.get_legend_handles_labels()[0], *handles], fontsize=8, loc="best")
+    fig.suptitle(title, fontsize=12)
+    _save(fig, out)
+    plt.close(fig)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from .accuracy import Point, Summary
     from .baseline import Change
     from .bench import Target
     from .sweep import SweepResult
@@ -348,30 +349,30 @@ def _seed_004_block(console: Console, s4: dict[str, Any]) -> None:
     )
 
 
-Point = dict[str, Measurement]  # one grid point's rows, by method
+GridPoint = dict[str, Measurement]  # one grid point's rows, by method
 
 
 def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> list[Table]:
     """One line per grid point: N, backprop's time, and every other method's time ratio to it, in as
     many tables as the width needs (each keyed by L, H, B)."""
     ref = REFERENCE.name
-    points: dict[tuple[int, int, int], Point] = {}
+    points: dict[tuple[int, int, int], GridPoint] = {}
     for r in rows:
         points.setdefault((r.layers, r.hidden, r.batch), {})[r.method] = r
     methods = list(dict.fromkeys(r.method for r in rows if r.method != ref))
 
-    def first(p: Point) -> Measurement:
+    def first(p: GridPoint) -> Measurement:
         return next(iter(p.values()))
 
-    def time_ratio(m: str) -> Callable[[Point], str]:
+    def time_ratio(m: str) -> Callable[[GridPoint], str]:
         return lambda p: _mark(p[m]) + ratio(p[m].time_ratio) if m in p else "-"
 
-    keys: list[Column[Point]] = [
+    keys: list[Column[GridPoint]] = [
         Column("L", lambda p: str(first(p).layers)),
         Column("H", lambda p: str(first(p).hidden)),
         Column("B", lambda p: str(first(p).batch)),
     ]
-    columns: list[Column[Point]] = [
+    columns: list[Column[GridPoint]] = [
         Column("N", lambda p: f"{first(p).n_params:,}", 1),
         Column(ref, lambda p: seconds(p[ref].time_s) if ref in p else "-", 1),
         *(Column(label(m), time_ratio(m), 2) for m in methods),
@@ -479,3 +480,47 @@ def bench_table(targets: list[Target], title: str) -> Table:
         bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
         t.add_row(x.name, ("~" if x.estimated else "") + f"{x.measured:.3g}", bound, verdict[x.holds], x.detail)
     return t
+
+
+def accuracy_tables(summaries: list[Summary], width: int) -> list[Table]:
+    """Per method and dtype: the best step and error, the textbook and default steps, the two slopes."""
+
+    def e(x: float) -> str:
+        return f"{x:.1e}" if math.isfinite(x) else "-"
+
+    def sl(x: float) -> str:
+        return f"{x:+.2f}" if math.isfinite(x) else "-"
+
+    keys: list[Column[Summary]] = [Column("method", lambda s: label(s.method), justify="left"),
+                                   Column("dtype", lambda s: s.dtype, justify="left")]  # fmt: skip
+    columns: list[Column[Summary]] = [
+        Column("best h", lambda s: e(s.best_step), 1),
+        Column("best err", lambda s: e(s.best_error), 1),
+        Column("textbook h", lambda s: e(s.textbook_step), 2),
+        Column("default h", lambda s: e(s.default_step), 1),
+        Column("default err", lambda s: e(s.default_error), 1),
+        Column("slope h>best", lambda s: sl(s.truncation_slope), 2),
+        Column("slope h<best", lambda s: sl(s.roundoff_slope), 2),
+        Column("note", lambda s: s.note, 3, justify="left", wrap=True),
+    ]
+    title = "relative error against the float64 backprop gradient, over steps h (absolute)"
+    return fit(summaries, keys, columns, width, title)
+
+
+def show_accuracy(out: Console, summaries: list[Summary]) -> None:
+    for t in accuracy_tables(summaries, out.width):
+        out.print(t)
+    out.print(
+        "slope h>best: the truncation side (expect 1 forward, 2 central and complex, 4 richardson); "
+        "h<best: round-off (expect -1); the complex step has no round-off side.",
+        style="dim",
+        highlight=False,
+    )
+
+
+def write_points(points: list[Point], path: str | None) -> None:
+    """The V-curves' points as CSV ('-': stdout)."""
+    import pandas as pd
+
+    if path:
+        write_text(path, pd.DataFrame([vars(p) for p in points]).to_csv(index=False, na_rep="nan"))

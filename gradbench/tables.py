@@ -26,6 +26,9 @@ class Column(Generic[Row]):
     wrap: bool = False  # free text may wrap; numbers never do
 
 
+MIN_TEXT = 24  # columns a wrapping text column needs to be read
+
+
 def natural_width(table: Table) -> int:
     """The width a table takes when nothing is wrapped or cut."""
     console = Console(width=100_000)
@@ -51,7 +54,7 @@ def fit(
 ) -> list[Table]:
     """Tables of `rows` within `width` columns: each starts with the `keys` columns, then as many of
     `columns` as fit, taken by priority (and shown in their declared order); the rest follow in the
-    next table. Priority-1 columns always go in the first, and wrapping text columns always fit."""
+    next table. Priority-1 columns always go in the first; a wrapping text column needs MIN_TEXT."""
     if wide:
         return [build(rows, [*keys, *columns], title)]
     left = sorted(columns, key=lambda c: c.priority)
@@ -60,7 +63,10 @@ def fit(
         chosen: list[Column[Row]] = []
         for c in list(left):
             trial = [*chosen, c]
-            fits = natural_width(build(rows, [*keys, *trial])) <= width or c.wrap
+            if c.wrap:  # text wraps, but needs room for a few words a line
+                fits = natural_width(build(rows, [*keys, *chosen])) + MIN_TEXT <= width
+            else:
+                fits = natural_width(build(rows, [*keys, *trial])) <= width
             if fits or (not tables and c.priority == 1) or not chosen:
                 chosen = trial
                 left.remove(c)
