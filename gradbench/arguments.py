@@ -152,3 +152,18 @@ PageOut = Annotated[str, typer.Option("--out", help="Markdown file to write ('-'
 VCurve = Annotated[
     str | None, typer.Option("--plot", help="Write the V-curves to this PNG (an SVG beside it).", show_default=False)
 ]
+CheckMethod = Annotated[str | None, typer.Option(
+    "--method", help="The model's gradient method to check [default: backprop].", show_default=False,
+    autocompletion=_complete_methods)]  # fmt: skip
+Function = Annotated[
+    str | None,
+    typer.Option(
+        help="Your f: R^N -> R, as module:function (importable); with --gradient and --x0.", show_default=False
+    ),
+]
+GradientFn = Annotated[
+    str | None, typer.Option("--gradient", help="Your gradient of f, as module:function.", show_default=False)
+]
+X0 = Annotated[str | None, typer.Option("--x0", help="The point to check at: a .npy or text file.", show_default=False)]
+Entries = Annotated[int, typer.Option(min=0, help="Entries checked one by one, at random (2 evaluations each).")]
+Full = Annotated[bool, typer.Option(help="Check every entry (2N evaluations) instead of a sample.")]

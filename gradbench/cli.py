@@ -160,17 +160,6 @@ def sweep(
 
 
 @app.command()
-def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
-         force: a.Force = False) -> None:  # fmt: skip
-    """Plot a sweep: cost per gradient against N (log-log, fitted slopes) and the ratio to backprop."""
-    from .plot import output_paths, plot_sweep
-    from .report import console, show_plot
-
-    paths = output_paths(csv, out, force)
-    show_plot(console(), paths, plot_sweep(csv, paths[0], show_counts))
-
-
-@app.command()
 def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False) -> None:
     """Measure the performance targets as ratios within one run, each with its bound and verdict."""
     from importlib.util import find_spec
@@ -191,56 +180,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     check(targets)
 
 
-@app.command(name="accuracy")
-def accuracy_command(
-    layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid", seed: a.Seed = 0,
-    csv: a.CsvOut = None, plot: a.VCurve = None, force: a.Force = False,
-) -> None:  # fmt: skip
-    """How wrong each numeric method is at each step, in float64 and float32: the V-curves, their optima."""
-    from .accuracy import check_outputs, measure, summarize
-    from .plot import plot_accuracy
-    from .report import console, show_accuracy, write_points
-    from .spec import Spec
-
-    spec = Spec(layers, hidden, 0, 0, batch, activation, "float64", seed)
-    check_outputs(spec, csv, plot, force)
-    points = measure(spec)
-    summaries = summarize(spec, points)
-    show_accuracy(console(stderr=csv == "-"), summaries)
-    write_points(points, csv)
-    if plot:
-        plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
-
-
-@app.command(name="diff")
-def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
-    """Compare a run with a baseline: per method, the change of the median time within its noise band."""
-    from .baseline import check, diff, load
-    from .options import fraction
-    from .report import console, show_changes
-
-    threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
-    changes = diff(load(old), load(new))
-    show_changes(console(), changes)
-    check(changes, fail_on, threshold)
-
-
-@app.command(name="report")
-def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-", force: a.Force = False) -> None:
-    """Render a directory of results (compare, sweep, reproduce, bench) as one markdown page."""
-    from .files import check_outputs, write_text
-    from .page import page
-
-    check_outputs({"--out": out}, force)
-    write_text(out, page(results))
-
-
-@app.command(name="methods")
-def methods_command() -> None:
-    """List the registered gradient methods: name (the --methods value), what each does, its tolerance."""
-    from .report import console, methods_table
-
-    console().print(methods_table())
+from . import cli_inspect  # noqa: E402, F401  (registers plot, accuracy, check, diff, report, methods)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,14 +4,16 @@ stderr. 0 done; 1 a check the user asked for failed; 2 bad input or a failed wri
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import traceback
 from typing import NoReturn
 
 import typer
 from typer.exceptions import TyperException
 
-from .spec import CheckFailed, GradbenchError, Interrupted
+from .spec import CheckFailed, GradbenchError, Interrupted, UserCodeError
 
 
 def run(app: typer.Typer, argv: list[str]) -> NoReturn:
@@ -24,6 +26,9 @@ def run(app: typer.Typer, argv: list[str]) -> NoReturn:
         leave(2, f"error: {e.format_message()}")
     except GradbenchError as e:
         leave(2, f"error: {e}")
+    except UserCodeError as e:  # the user's own traceback is the useful one: theirs, without our frames
+        traceback.print_exception(e.error, file=sys.stderr, limit=-_user_frames(e.error))
+        leave(2, f"error: {e}")
     except CheckFailed as e:
         leave(1, f"check failed: {e}")
     except Interrupted as e:  # what was finished is on disk, and the message says where
@@ -35,6 +40,13 @@ def run(app: typer.Typer, argv: list[str]) -> NoReturn:
         leave(2, f"error: cannot write the output: {e.strerror or e}")
     status = code if isinstance(code, int) else 0  # typer returns 130 for a Ctrl-C it caught itself
     leave(status, "interrupted; nothing was written" if status == 130 else None)
+
+
+def _user_frames(error: BaseException) -> int:
+    """How many of the traceback's innermost frames are outside gradbench (the user's)."""
+    package = os.path.dirname(__file__)
+    frames = traceback.extract_tb(error.__traceback__)
+    return max(1, sum(1 for f in frames if not f.filename.startswith(package)))
 
 
 def leave(status: int, line: str | None) -> NoReturn:

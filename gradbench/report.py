@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .accuracy import Point, Summary
     from .baseline import Change
     from .bench import Target
+    from .check import CheckResult
     from .sweep import SweepResult
     from .train import TrainResult
 
@@ -524,3 +525,23 @@ def write_points(points: list[Point], path: str | None) -> None:
 
     if path:
         write_text(path, pd.DataFrame([vars(p) for p in points]).to_csv(index=False, na_rep="nan"))
+
+
+def show_check(out: Console, result: CheckResult) -> None:
+    """Each check with the evaluations it needed, its error against its tolerance; the worst entries."""
+    t = Table(title=f"gradient check ({result.dtype}) against central differences", title_justify="left")
+    for col in ("check", "evaluations", "rel. error", "tolerance", "passed"):
+        t.add_column(col, justify="left" if col == "check" else "right", no_wrap=True)
+    for o in result.outcomes:
+        t.add_row(o.check, f"{o.evaluations:,}", f"{o.error:.1e}", f"{o.tolerance:.0e}",
+                  "[green]yes[/]" if o.passed else "[red]NO[/]")  # fmt: skip
+    out.print(t)
+    if result.worst:
+        w = Table(title="worst entries", title_justify="left")
+        for col in ("entry", "gradient", "central difference", "rel. error"):
+            w.add_column(col, justify="right", no_wrap=True)
+        for e in result.worst:
+            w.add_row(f"{e.index:,}", f"{e.got:.6g}", f"{e.expected:.6g}", f"{e.error:.1e}")
+        out.print(w)
+    verdict = "passes" if result else "FAILS"
+    out.print(f"the gradient {verdict}: {result.evaluations:,} evaluations of f in all", highlight=False)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import gradbench
 
 PACKAGE = Path(gradbench.__file__).parent
@@ -18,8 +20,9 @@ def functions(path: Path):
             yield node
 
 
-def test_the_command_line_is_a_thin_adapter():
-    cli = PACKAGE / "cli.py"
+@pytest.mark.parametrize("module", ["cli.py", "cli_inspect.py"])
+def test_the_command_line_is_a_thin_adapter(module):
+    cli = PACKAGE / module
     assert len(cli.read_text().splitlines()) <= MAX_CLI_LINES
     for f in functions(cli):
         options = [a for a in f.args.args if a.arg != "ctx"]
