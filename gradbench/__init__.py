@@ -29,6 +29,8 @@ _EXPORTS = {
     "predict": ".methods",
     "relative_error": ".methods",
     "Measurement": ".results",
+    "check": ".check",
+    "compare_function": ".userfn",
 }
 __all__ = list(_EXPORTS)
 

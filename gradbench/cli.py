@@ -49,8 +49,13 @@ def compare(
     seed: a.Seed = 0, methods: a.Methods = a.ALL, eps: a.Eps = None, budget: a.CompareBudget = 10.0,
     memory: a.Memory = "1GiB", threads: a.Threads = 1, peer: a.Peer = None, csv: a.CsvOut = None,
     json: a.JsonOut = None, force: a.Force = False, warmup: a.Warmup = 1, runs: a.Runs = None,
+    function: a.Function = None, gradient: a.GradientFn = None, x0: a.X0 = None,
 ) -> None:  # fmt: skip
-    """Compute one gradient every way on one MLP: counts, times, ratios and errors, side by side."""
+    """Compute one gradient every way on one MLP (or your function): counts, times, ratios and errors."""
+    if function or gradient or x0:
+        from .cli_inspect import compare_yours
+
+        return compare_yours(function, gradient, x0, budget)
     from .files import check_outputs
     from .measure import Settings
     from .spec import Spec

@@ -92,3 +92,19 @@ def methods_command() -> None:
     from .report import console, methods_table
 
     console().print(methods_table())
+
+
+def compare_yours(function: str | None, gradient: str | None, x0: str | None, budget: float) -> None:
+    """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
+    from .check import check, load_callable, load_point, require
+    from .report import console, show_function
+    from .spec import GradbenchError
+    from .userfn import compare_function
+
+    if not (function and x0):
+        raise GradbenchError("comparing on your own function needs --function and --x0 (and --gradient)")
+    f, x = load_callable(function, "--function"), load_point(x0)
+    g = load_callable(gradient, "--gradient") if gradient else None
+    show_function(console(), compare_function(f, x, g, budget_s=min(budget, 1.0)), function)
+    if g is not None:
+        require(check(f, g, x))

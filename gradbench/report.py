@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .check import CheckResult
     from .sweep import SweepResult
     from .train import TrainResult
+    from .userfn import FunctionRow
 
 
 def console(stderr: bool = False) -> Console:
@@ -545,3 +546,15 @@ def show_check(out: Console, result: CheckResult) -> None:
         out.print(w)
     verdict = "passes" if result else "FAILS"
     out.print(f"the gradient {verdict}: {result.evaluations:,} evaluations of f in all", highlight=False)
+
+
+def show_function(out: Console, rows: list[FunctionRow], name: str) -> None:
+    """The table compare prints, for the user's function: calls of f, time, ratio, error per method."""
+    ref = rows[0].method
+    t = Table(title=f"gradient of {name}, every way (ratios and errors against {ref})", title_justify="left")
+    for col in ("method", "calls of f", "time", f"time/{ref}", "rel.err"):
+        t.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
+    for r in rows:
+        t.add_row(r.method, "-" if r.evaluations is None else f"{r.evaluations:,}", seconds(r.time_s),
+                  ratio(r.time_ratio), "ref" if r.method == ref else f"{r.rel_error:.1e}")  # fmt: skip
+    out.print(t)

@@ -162,3 +162,34 @@ def test_an_error_in_the_users_code_shows_their_traceback_not_ours(tmp_path):
 def test_bad_references_are_one_line(tmp_path, args, message):
     result = run_check(tmp_path, *args)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_compare_function_times_every_method_against_your_gradient():
+    from gradbench import compare_function
+
+    def f(x):
+        return (x * x * x - 2 * x).sum()  # works on NumPy arrays and on torch tensors
+
+    x = np.linspace(-1, 2, 40)
+    rows = {r.method: r for r in compare_function(f, x, lambda x: 3 * x * x - 2, budget_s=0.05)}
+    assert rows["your gradient"].time_ratio == 1 and rows["your gradient"].rel_error == 0
+    assert (rows["forward"].evaluations, rows["central"].evaluations, rows["complex"].evaluations) == (41, 80, 40)
+    assert rows["central"].rel_error < 1e-8 and rows["complex"].rel_error < 1e-14
+    if "torch.autograd" in rows:  # with the torch extra installed (CI has it)
+        assert rows["torch.autograd"].rel_error < 1e-14
+
+
+def test_cli_compare_on_your_function_exits_1_when_your_gradient_is_wrong(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "mymodel.py").write_text(USER_MODULE)
+    np.save(tmp_path / "x.npy", np.linspace(-1, 2, 7))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    base = [sys.executable, "-m", "gradbench", "compare", "--function", "mymodel:f", "--x0", str(tmp_path / "x.npy"),
+            "--budget", "0.05"]  # fmt: skip
+    right = subprocess.run([*base, "--gradient", "mymodel:grad"], capture_output=True, text=True, env=env, check=False)
+    assert right.returncode == 0 and "your gradient" in right.stdout and "central" in right.stdout
+    wrong = subprocess.run([*base, "--gradient", "mymodel:wrong"], capture_output=True, text=True, env=env, check=False)
+    assert wrong.returncode == 1 and "the gradient is wrong" in wrong.stderr

@@ -11,7 +11,7 @@ import pytest
 import gradbench
 
 PACKAGE = Path(gradbench.__file__).parent
-MAX_CLI_LINES, MAX_FUNCTION_LINES, MAX_OPTIONS = 250, 60, 20
+MAX_CLI_LINES, MAX_FUNCTION_LINES, MAX_OPTIONS = 250, 60, 23
 
 
 def functions(path: Path):
