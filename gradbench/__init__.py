@@ -29,7 +29,7 @@ _EXPORTS = {
     "predict": ".methods",
     "relative_error": ".methods",
     "Measurement": ".results",
-    "check": ".check",
+    "check": ".checks",
     "compare_function": ".userfn",
 }
 __all__ = list(_EXPORTS)

@@ -48,7 +48,7 @@ def check_command(
     gradient: a.GradientFn = None, x0: a.X0 = None, entries: a.Entries = 10, full: a.Full = False,
 ) -> None:  # fmt: skip
     """Is a gradient right? A random direction (2 evaluations), sampled entries, or all: exit 1 if wrong."""
-    from .check import check, load_callable, load_point, of_model, require
+    from .checks import check, load_callable, load_point, of_model, require
     from .report import console, show_check
     from .spec import GradbenchError, Spec
 
@@ -96,7 +96,7 @@ def methods_command() -> None:
 
 def compare_yours(function: str | None, gradient: str | None, x0: str | None, budget: float) -> None:
     """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
-    from .check import check, load_callable, load_point, require
+    from .checks import check, load_callable, load_point, require
     from .report import console, show_function
     from .spec import GradbenchError
     from .userfn import compare_function

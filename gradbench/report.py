@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .accuracy import Point, Summary
     from .baseline import Change
     from .bench import Target
-    from .check import CheckResult
+    from .checks import CheckResult
     from .sweep import SweepResult
     from .train import TrainResult
     from .userfn import FunctionRow

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gradbench import MLP, Spec
-from gradbench.check import check
+from gradbench.checks import check
 from gradbench.spec import UserCodeError
 
 SQUARE = Spec(layers=3, hidden=6, batch=4, activation="tanh")  # square layers: a transposed dW still fits
@@ -149,7 +149,7 @@ def test_an_error_in_the_users_code_shows_their_traceback_not_ours(tmp_path):
     result = run_check(tmp_path, "--function", "mymodel:f", "--gradient", "mymodel:broken")
     assert result.returncode == 2
     assert "mymodel.py" in result.stderr and "NameError" in result.stderr
-    assert "gradbench/check.py" not in result.stderr and "gradbench/cli" not in result.stderr
+    assert "gradbench/checks.py" not in result.stderr and "gradbench/cli" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("gradbench: error: your gradient raised NameError")
 
 

@@ -64,3 +64,12 @@ def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
     for method in ("backprop", "forward", "central", "complex", "forward-mode"):
         assert f"| {method} |" in text
     assert "log-log slope" in text and "## Performance targets" not in text  # no bench.json there
+
+
+def test_the_readme_check_example_catches_its_bug():
+    """The python block of "Checking your own gradient" runs as written; its asserts are the claims."""
+    text = README.read_text()
+    block = re.search(r"```python\n(.*?)```", text[text.index("## Checking your own gradient") :], re.S)
+    namespace: dict = {}
+    exec(block.group(1), namespace)
+    assert not namespace["result"] and namespace["result"].outcomes[0].evaluations == 2
