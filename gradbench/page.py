@@ -12,7 +12,7 @@ from typing import Any
 
 from .spec import GradbenchError
 
-COMPARE, SWEEP, REPRODUCE, BENCH = "compare.json", "sweep.csv", "reproduce.json", "bench.json"
+COMPARE, SWEEP, ACCURACY, REPRODUCE, BENCH = "compare.json", "sweep.csv", "accuracy.csv", "reproduce.json", "bench.json"
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
@@ -55,6 +55,20 @@ def _sweep(path: Path) -> list[str]:
     if path.with_suffix(".png").is_file():
         lines += [f"![time per gradient against N]({path.with_suffix('.png').name})", ""]
     return lines + [f"- {line}" for line in plot_lines(summarize(frame(read_sweep(path))))]
+
+
+def _accuracy(path: Path) -> list[str]:
+    import pandas as pd
+
+    from .report import label
+
+    points = pd.read_csv(path)
+    best = points.loc[points.groupby(["method", "dtype"], sort=False)["rel_error"].idxmin()]
+    rows = [[label(r.method), r.dtype, f"{r.step:.1e}", f"{r.rel_error:.1e}"] for r in best.itertuples()]
+    lines = ["## Accuracy: error against step", ""]
+    if path.with_suffix(".png").is_file():
+        lines += [f"![V-curves]({path.with_suffix('.png').name})", ""]
+    return [*lines, markdown_table(["method", "dtype", "best step", "best error"], rows, right_from=2)]
 
 
 def _reproduce(path: Path) -> list[str]:
@@ -100,7 +114,7 @@ def _bench(path: Path) -> list[str]:
     ]
 
 
-SECTIONS = ((COMPARE, _compare), (SWEEP, _sweep), (REPRODUCE, _reproduce), (BENCH, _bench))
+SECTIONS = ((COMPARE, _compare), (SWEEP, _sweep), (ACCURACY, _accuracy), (REPRODUCE, _reproduce), (BENCH, _bench))
 
 
 def page(results: Path) -> str:
