@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from .measure import time_method
-from .methods import BACKPROP, FORWARD, FORWARD_BATCHED, Options, gradient
+from .methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, Options, gradient
 from .mlp import MLP
 from .ops import Counter
 from .passes import forward
@@ -125,6 +125,39 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     ]
 
 
+def traced_peak(fn: Callable[[], object]) -> int:
+    """Peak bytes NumPy allocated during fn (tracemalloc sees its allocations)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def checkpoint_trade(spec: Spec) -> list[Target]:
+    """Checkpointed backprop against backprop on a deep narrow net: peak memory of a first gradient
+    (buffers included) and the time of the next ones, interleaved."""
+    peaks = {m.name: traced_peak(partial(gradient, MLP.build(spec), m.name)) for m in (BACKPROP, BACKPROP_CHECKPOINT)}
+    model = MLP.build(spec)
+    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=7)
+    memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
+    time = t[BACKPROP_CHECKPOINT.name].median / t[BACKPROP.name].median
+    detail = f"{peaks[BACKPROP.name] / 2**20:.2f} MiB -> {peaks[BACKPROP_CHECKPOINT.name] / 2**20:.2f} MiB"
+    return [
+        Target(f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name} peak memory, {label(spec)}", memory, 0.5, "max", detail),
+        Target(
+            f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name} time, {label(spec)}",
+            time,
+            1.5,
+            "max",
+            "about one extra forward pass: (4L-1)/(3L-1) FLOPs at most",
+        ),
+    ]
+
+
 def startup(argv: list[str], bound: float, runs: int) -> Target:
     """Median wall time of a fresh `gradbench ...` process."""
     import time
@@ -167,6 +200,7 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
         ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
         ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
         ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),
+        ("checkpointed backprop, L=64", lambda: checkpoint_trade(Spec(layers=64, hidden=32, batch=256))),
         ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
         ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
     ]

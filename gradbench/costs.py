@@ -7,6 +7,7 @@ of a method too slow to run in full.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -76,6 +77,25 @@ def tangent_pass(spec: Spec) -> Counter:
         flops=mm + bias + sum(B * o for _, o in layers[1:]) + 3 * hidden + n + (n - 1) + 1,
     )
     return c + _loss(spec)
+
+
+def segments(layers: int) -> list[tuple[int, int]]:
+    """Checkpointed backprop's segments of layers, [start, end): about sqrt(L) of about sqrt(L) layers each
+    (Chen et al. 2016), so it keeps O(sqrt L) activations for about one extra forward pass."""
+    size = max(1, math.isqrt(layers - 1) + 1 if layers > 1 else 1)
+    return [(start, min(start + size, layers)) for start in range(0, layers, size)]
+
+
+def recompute(spec: Spec) -> Counter:
+    """What checkpointed backprop does again on the way back: in each segment, the layers whose outputs it
+    needs (all but the segment's last), from the segment's stored input. Every one is a hidden layer."""
+    B, w, c = spec.batch, spec.widths, Counter()
+    for start, end in segments(spec.layers):
+        for l in range(start, end - 1):
+            mm = 2 * B * w[l] * w[l + 1]
+            c = c + Counter(matmuls=1, adds=int(spec.bias), funcs=1, matmul_flops=mm,
+                            flops=mm + (B * w[l + 1] if spec.bias else 0) + B * w[l + 1])  # fmt: skip
+    return c
 
 
 def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:

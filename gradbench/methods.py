@@ -23,8 +23,8 @@ import numpy as np
 from . import costs, numeric
 from .batched import perturbed_losses
 from .mlp import MLP
-from .ops import Counter
-from .passes import backward, forward, jvp
+from .ops import Counter, add, dot, func, matmul, multiply, subtract
+from .passes import backward, forward, jvp, layer_backward
 from .spec import DTYPES, GradbenchError, Spec
 
 DEFAULT_MEMORY = 2**30  # bytes a batched method may use for its stacked perturbations
@@ -200,6 +200,39 @@ def backprop(model: MLP, opts: Options) -> GradientResult:
     return GradientResult(g, c)
 
 
+def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:
+    """Backprop keeping only each segment's input (costs.segments: about sqrt(L) of them), recomputing a
+    segment's activations on the way back: O(sqrt L) activations for about one extra forward pass."""
+    c, L = Counter(), len(model.W)
+    starts = {start for start, _ in costs.segments(L)}
+    kept, A = {0: model.X}, model.X
+    for l in range(L):  # forward: every layer's output is dropped but the segments' inputs
+        A = _layer(model, l, A, c)
+        if l + 1 in starts:
+            kept[l + 1] = A
+    c.forward_passes += 1
+    R = subtract(c, A, model.Y)
+    multiply(c, dot(c, R.reshape(-1), R.reshape(-1)), 1.0 / R.size)  # the loss, as a forward pass has it
+    dZ, g = multiply(c, R, 2.0 / R.size), np.empty(model.n_params, model.dtype)
+    gW, gb = model.views(g)
+    for start, end in reversed(costs.segments(L)):
+        acts = [kept[start]]
+        for l in range(start, end - 1):  # the segment again, from its kept input
+            acts.append(_layer(model, l, acts[-1], c))
+        for l in range(end - 1, start - 1, -1):
+            dZ = layer_backward(model, l, acts[l - start], dZ, gW, gb, c)
+    c.backward_passes += 1
+    return GradientResult(g, c)
+
+
+def _layer(model: MLP, l: int, A: np.ndarray, c: Counter) -> np.ndarray:
+    """A[l] = f(A[l-1] W[l] + b[l]), no activation after the last layer; newly allocated."""
+    Z = matmul(c, A, model.W[l])
+    if model.b[l] is not None:
+        add(c, Z, model.b[l], out=Z)
+    return func(c, model.act, Z, out=Z) if l < len(model.W) - 1 else Z
+
+
 def forward_batched(model: MLP, opts: Options) -> GradientResult:
     """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
     c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
@@ -283,6 +316,18 @@ BACKPROP = register(
         description="backprop: one forward pass keeping activations, one backward pass",
         rtol={"float64": 0.0, "float32": 0.0},
         color="k",
+        memory_kind="one-pass",
+        sampleable=False,
+    )
+)
+BACKPROP_CHECKPOINT = register(
+    Method(
+        "backprop-checkpoint",
+        backprop_checkpoint,
+        cost=lambda spec, idx, memory: costs.forward_pass(spec) + costs.backward_pass(spec) + costs.recompute(spec),
+        description="backprop keeping only √L segment inputs, recomputing each segment backwards (Chen 2016)",
+        rtol={"float64": 1e-13, "float32": 1e-5},
+        color="C9",
         memory_kind="one-pass",
         sampleable=False,
     )

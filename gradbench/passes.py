@@ -102,6 +102,27 @@ def backward(model: MLP, gW: list[np.ndarray], gb: list[np.ndarray | None], c: C
     c.backward_passes += 1
 
 
+def layer_backward(
+    model: MLP,
+    l: int,
+    A_prev: np.ndarray,
+    dZ: np.ndarray,
+    gW: list[np.ndarray],
+    gb: list[np.ndarray | None],
+    c: Counter,
+) -> np.ndarray:
+    """One layer of backprop: dW[l] = A_prev.T dZ, db[l] = sum_rows dZ into the gradient views, and the
+    dZ of the layer below, (dZ W[l].T) * f'(A_prev) (nothing below the input layer: returns dZ)."""
+    matmul(c, A_prev.T, dZ, out=gW[l])
+    gbl = gb[l]
+    if gbl is not None:
+        total(c, dZ, axis=0, out=gbl)
+    if l == 0:
+        return dZ
+    dA = matmul(c, dZ, model.W[l].T)
+    return multiply(c, dA, func(c, model.act_grad, A_prev), out=dA)
+
+
 def jvp(model: MLP, dW: list[np.ndarray], db: list[np.ndarray | None], c: Counter) -> tuple[np.ndarray, np.ndarray]:
     """Forward-mode AD: one pass of dual numbers (value, tangent) along the direction (dW, db).
 
