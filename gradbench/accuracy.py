@@ -53,7 +53,7 @@ class Summary:
     dtype: str
     best_step: float
     best_error: float
-    textbook_step: float  # eps^(1/(p+1)) for a truncation O(h^p); for the complex step, any h below it
+    textbook_step: float  # eps^(1/(p+1)) for a truncation O(h^p); none (NaN) for the complex step
     default_step: float  # the step the method takes without --eps, for |theta| <= 1
     default_error: float
     truncation_slope: float  # fitted on the steps above the best: expect p
@@ -85,7 +85,7 @@ def check_outputs(spec: Spec, csv: str | None, png: str | None, force: bool) -> 
     svg = str(Path(png).with_suffix(".svg")) if png else None
     if png and not png.lower().endswith(".png"):
         raise GradbenchError(f"--plot must end in .png (an .svg is written beside it), got {png}")
-    files.check_outputs({"--csv": csv, "--plot": png, "the SVG beside --plot": svg}, force)
+    files.check_outputs({"--csv": csv, "--plot": png, "the SVG beside --plot": svg}, force, sidecars=("--csv",))
     spec.check_fits()
 
 

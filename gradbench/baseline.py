@@ -66,7 +66,11 @@ def diff(old: list[Measurement], new: list[Measurement]) -> list[Change]:
     before = {tuple(getattr(r, k) for k in KEY): r for r in old}
     pairs = [Change(before[k], r) for r in new if (k := tuple(getattr(r, c) for c in KEY)) in before]
     if not pairs:
-        raise GradbenchError("the two results share no (model, method) row to compare")
+
+        def models(rows: list[Measurement]) -> str:
+            return ", ".join(sorted({f"L={r.layers} H={r.hidden} B={r.batch} {r.dtype}" for r in rows})[:3])
+
+        raise GradbenchError(f"no row to compare: the old result has {models(old)}, the new one {models(new)}")
     return pairs
 
 

@@ -101,7 +101,10 @@ def check(
     scale = max(float(np.max(np.abs(g))) if g.size else 0.0, float(np.finfo(dtype).tiny))
 
     def value(point: np.ndarray) -> float:
-        return float(np.asarray(_call("your function", f, point.reshape(shape))).real)
+        result = np.asarray(_call("your function", f, point.reshape(shape)))
+        if result.size != 1:
+            raise GradbenchError(f"your function must return a scalar; it returned shape {result.shape}")
+        return float(result.real.reshape(()))
 
     outcomes = [_directional(value, x0, g, rng, tol)]
     if entries > 0 and not full:
@@ -189,7 +192,8 @@ def of_model(spec: Any, method: str | None, entries: int, full: bool, seed: int)
         model.set_params(theta)
         return gradient(model, method).gradient
 
-    return check(f, grad, model.theta.copy(), entries=entries, full=full, seed=seed)
+    rtol = max(TOLERANCE[spec.dtype], lookup(method).rtol[spec.dtype])  # no stricter than the method promises
+    return check(f, grad, model.theta.copy(), entries=entries, full=full, seed=seed, tolerance=rtol)
 
 
 def require(result: CheckResult) -> None:

@@ -51,11 +51,14 @@ def compare(
     json: a.JsonOut = None, force: a.Force = False, warmup: a.Warmup = 1, runs: a.Runs = None,
     function: a.Function = None, gradient: a.GradientFn = None, x0: a.X0 = None,
 ) -> None:  # fmt: skip
-    """Compute one gradient every way on one MLP (or your function): counts, times, ratios and errors."""
+    """One gradient every way: counts, times, ratios, errors.
+
+    On one MLP, or on your own function with --function.
+    """
     if function or gradient or x0:
         from .cli_inspect import compare_yours
 
-        return compare_yours(function, gradient, x0, budget)
+        return compare_yours(ctx, function, gradient, x0, budget, json, force)
     from .files import check_outputs
     from .measure import Settings
     from .spec import Spec
@@ -86,7 +89,10 @@ def train_command(
     epochs: a.Epochs = 300, batch: a.MiniBatch = 32, eps: a.Eps = None, budget: a.TrainBudget = 600.0,
     threads: a.Threads = 1, csv: a.CsvOut = None, json: a.JsonOut = None, force: a.Force = False,
 ) -> None:  # fmt: skip
-    """Train the MLP on a data set with any gradient method and optimizer, counting the gradients' work."""
+    """Train with any gradient method and optimizer, counted.
+
+    The gradients' work over the whole run is counted and timed.
+    """
     from .files import check_outputs
     from .spec import Spec
     from .train import TrainConfig, check_budget, stopped, train
@@ -118,7 +124,10 @@ def reproduce(
     ctx: typer.Context, epochs: a.ReproduceEpochs = 1000, samples: a.FixedSamples = 16, lr: a.SgdLr = 0.1,
     threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False, yes: a.Yes = False,
 ) -> None:  # fmt: skip
-    """The seeds' comparison: 12,000 vs 2,000 evaluations, the true per-parameter count, and both run."""
+    """The seeds' comparison: 12,000 vs 2,000 evaluations, rerun.
+
+    The seeds' accounting, the true per-parameter count, and both trainings run and counted.
+    """
     from .conditions import pinned
     from .files import check_outputs, write_json
     from .report import console, progress_bar, reproduce_report
@@ -142,7 +151,10 @@ def sweep(
     eps: a.Eps = None, budget: a.SweepBudget = 0.4, memory: a.Memory = "1GiB", threads: a.Threads = 1,
     out: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
 ) -> None:  # fmt: skip
-    """Measure every method over a grid of sizes; each finished point is on disk before the next."""
+    """Every method over a grid of sizes, to a resumable CSV.
+
+    Each finished point is on disk before the next starts.
+    """
     from .measure import Settings
     from .sweep import Sweep, check, grid
 
@@ -166,7 +178,10 @@ def sweep(
 
 @app.command()
 def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False) -> None:
-    """Measure the performance targets as ratios within one run, each with its bound and verdict."""
+    """The performance targets, as ratios within one run.
+
+    Each with its bound and verdict; exit 1 when one does not hold.
+    """
     from importlib.util import find_spec
 
     from .bench import all_targets, check

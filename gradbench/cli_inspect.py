@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from . import arguments as a
 from .cli import app
 
@@ -12,7 +14,10 @@ from .cli import app
 @app.command()
 def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
          force: a.Force = False) -> None:  # fmt: skip
-    """Plot a sweep: cost per gradient against N (log-log, fitted slopes) and the ratio to backprop."""
+    """Plot a sweep: cost against N, and the ratio to backprop.
+
+    Log-log, with fitted slopes and where the ratio crosses 10x, 100x, 1000x.
+    """
     from .plot import output_paths, plot_sweep
     from .report import console, show_plot
 
@@ -22,11 +27,17 @@ def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, sho
 
 @app.command(name="accuracy")
 def accuracy_command(
-    layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid", seed: a.Seed = 0,
+    ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
+    seed: a.Seed = 0,
     csv: a.CsvOut = None, plot: a.VCurve = None, force: a.Force = False,
 ) -> None:  # fmt: skip
-    """How wrong each numeric method is at each step, in float64 and float32: the V-curves, their optima."""
+    """Each numeric method's error against its step: the V-curves.
+
+    In float64 and float32, with the best steps, the textbook and default steps, and the slopes.
+    """
     from .accuracy import check_outputs, measure, summarize
+    from .cli import _conditions
+    from .conditions import metadata
     from .plot import plot_accuracy
     from .report import console, show_accuracy, write_points
     from .spec import Spec
@@ -36,7 +47,7 @@ def accuracy_command(
     points = measure(spec)
     summaries = summarize(spec, points)
     show_accuracy(console(stderr=csv == "-"), summaries)
-    write_points(points, csv)
+    write_points(points, csv, {"metadata": metadata(_conditions(ctx, 1, seed)), "spec": spec.as_dict()})
     if plot:
         plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
 
@@ -47,7 +58,10 @@ def check_command(
     dtype: a.Dtype = "float64", seed: a.Seed = 0, method: a.CheckMethod = None, function: a.Function = None,
     gradient: a.GradientFn = None, x0: a.X0 = None, entries: a.Entries = 10, full: a.Full = False,
 ) -> None:  # fmt: skip
-    """Is a gradient right? A random direction (2 evaluations), sampled entries, or all: exit 1 if wrong."""
+    """Is a gradient right? Exit 1 if not.
+
+    A random direction (2 evaluations), sampled entries, or all, against central differences.
+    """
     from .checks import check, load_callable, load_point, of_model, require
     from .report import console, show_check
     from .spec import GradbenchError, Spec
@@ -56,29 +70,36 @@ def check_command(
         if not (function and gradient and x0):
             raise GradbenchError("checking your own function needs --function, --gradient and --x0 together")
         f, g = load_callable(function, "--function"), load_callable(gradient, "--gradient")
-        result = check(f, g, load_point(x0), entries=entries, full=full, seed=seed)
+        result, what = check(f, g, load_point(x0), entries=entries, full=full, seed=seed), f"{gradient} of {function}"
     else:
-        result = of_model(Spec(layers, hidden, 0, 0, batch, activation, dtype, seed), method, entries, full, seed)
-    show_check(console(), result)
+        spec = Spec(layers, hidden, 0, 0, batch, activation, dtype, seed)
+        result, what = of_model(spec, method, entries, full, seed), f"{method or 'the reference'} on {spec}"
+    show_check(console(), result, what)
     require(result)
 
 
 @app.command(name="diff")
 def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
-    """Compare a run with a baseline: per method, the change of the median time within its noise band."""
+    """A run against a baseline: the change, its noise, a verdict.
+
+    Per method, the median time's change within the noise band; --fail-on exits 1.
+    """
     from .baseline import check, diff, load
     from .options import fraction
     from .report import console, show_changes
 
     threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
     changes = diff(load(old), load(new))
-    show_changes(console(), changes)
+    show_changes(console(), changes, threshold)
     check(changes, fail_on, threshold)
 
 
 @app.command(name="report")
 def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-", force: a.Force = False) -> None:
-    """Render a directory of results (compare, sweep, reproduce, bench) as one markdown page."""
+    """A directory of results as one markdown page.
+
+    compare.json, sweep.csv, accuracy.csv, reproduce.json and bench.json, with the pictures.
+    """
     from .files import check_outputs, write_text
     from .page import page
 
@@ -88,23 +109,39 @@ def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-"
 
 @app.command(name="methods")
 def methods_command() -> None:
-    """List the registered gradient methods: name (the --methods value), what each does, its tolerance."""
+    """The registered gradient methods, their tolerances.
+
+    Each name is what --methods takes; what it does; whether it can be sampled.
+    """
     from .report import console, methods_table
 
     console().print(methods_table())
 
 
-def compare_yours(function: str | None, gradient: str | None, x0: str | None, budget: float) -> None:
+MODEL_ONLY = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "methods", "eps", "memory",
+              "peer", "warmup", "runs", "csv")  # fmt: skip
+
+
+def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None, x0: str | None, budget: float,
+                  json: str | None, force: bool) -> None:  # fmt: skip
     """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
     from .checks import check, load_callable, load_point, require
+    from .files import check_outputs, write_json
     from .report import console, show_function
     from .spec import GradbenchError
     from .userfn import compare_function
 
+    given = [f"--{n}" for n in MODEL_ONLY if getattr(ctx.get_parameter_source(n), "name", "") == "COMMANDLINE"]
+    if given:
+        raise GradbenchError(f"{', '.join(given)} do(es) not apply to --function (your f at --x0, your --gradient)")
     if not (function and x0):
         raise GradbenchError("comparing on your own function needs --function and --x0 (and --gradient)")
+    check_outputs({"--json": json}, force)
     f, x = load_callable(function, "--function"), load_point(x0)
     g = load_callable(gradient, "--gradient") if gradient else None
-    show_function(console(), compare_function(f, x, g, budget_s=min(budget, 1.0)), function)
+    rows = compare_function(f, x, g, budget_s=min(budget, 1.0))
+    show_function(console(stderr=json == "-"), rows, function)
+    if json:
+        write_json(json, {"function": function, "gradient": gradient, "rows": [r.as_dict() for r in rows]})
     if g is not None:
         require(check(f, g, x))

@@ -138,4 +138,6 @@ def fraction(text: str, option: str) -> float:
         raise GradbenchError(f"{option} must be a fraction such as 10% or 0.1, got {text!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise GradbenchError(f"{option} must be a fraction such as 10% or 0.1, got {text!r}")
+    if value >= 1 and not text.strip().endswith("%"):
+        raise GradbenchError(f"{option} {text} would be {value:.0%}: write {text}% or {value / 100:g}")
     return value

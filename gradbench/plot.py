@@ -253,8 +253,9 @@ def plot_accuracy(points: list[Point], summaries: list[Summary], out: Path, titl
         tail = [p for p in points if p.dtype == dtype and p.step < 1e-20 and np.isfinite(p.rel_error)]
         if tail:  # the complex step's flat tail, to 1e-200, said rather than drawn across 180 decades
             last = min(tail, key=lambda p: p.step)
-            ax.annotate(f"{label(last.method)}: {last.rel_error:.1e} at h = {last.step:.0e}", (0.98, 0.02),
-                        xycoords="axes fraction", ha="right", fontsize=8, color=color(last.method))  # fmt: skip
+            ax.annotate(f"{label(last.method)} at h = {last.step:.0e}, past this axis: {last.rel_error:.1e}",
+                        (0.98, 0.97), xycoords="axes fraction", ha="right", va="top", fontsize=8,
+                        color=color(last.method))  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(2.0, 1e-21)  # steps shrink to the right, as one tries them

@@ -62,8 +62,8 @@ def seconds(t: float) -> str:
         return "-"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if t >= scale:
-            return f"{t / scale:.3g} {unit}"
-    return f"{t / 1e-9:.3g} ns"
+            return f"{t / scale:#.3g} {unit}".replace(". ", " ")  # 1.00 ms, 33.0 µs, 150 ms
+    return f"{t / 1e-9:#.3g} ns".replace(". ", " ")
 
 
 def ratio(x: float) -> str:
@@ -183,6 +183,8 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
             continue  # the pass ratio needs the reference's row (the time ratio is in every row)
         passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
         est = " (estimated)" if r.estimated else ""
+        if r.backward_passes and r.matmuls is not None and bp.matmuls is not None and r.matmuls > bp.matmuls:
+            est += f", recomputing {r.matmuls - bp.matmuls} matmuls"
         lines.append(
             f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
@@ -430,9 +432,12 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def show_changes(out: Console, changes: list[Change]) -> None:
+def show_changes(out: Console, changes: list[Change], threshold: float | None) -> None:
     for t in change_tables(changes, out.width):
         out.print(t)
+    if threshold is not None and not any(c.slower_than(threshold) for c in changes):
+        out.print(f"no method is slower than the baseline by more than {threshold:.0%} and its noise",
+                  highlight=False)  # fmt: skip
 
 
 def change_tables(changes: list[Change], width: int) -> list[Table]:
@@ -448,14 +453,16 @@ def change_tables(changes: list[Change], width: int) -> list[Table]:
         Column("change", lambda c: f"{100 * c.change:+.1f}%", 1),
         Column("noise", lambda c: f"±{100 * c.noise:.1f}%", 1),
         Column("verdict", lambda c: c.verdict, 1, justify="left"),
-        Column("model", shape, 2, justify="left"),
     ]
+    if len({shape(c) for c in changes}) > 1:  # several models: say which row is which
+        columns.append(Column("model", shape, 2, justify="left"))
     return fit(changes, keys, columns, width, "median time per gradient, new against old")
 
 
 def methods_table() -> Table:
     """The registry as a table: the name to pass, what it does, whether it samples, its tolerances."""
-    t = Table(title="gradient methods (pass the name to --methods or --gradient)", title_justify="left")
+    t = Table(title="gradient methods (names for --methods; train's --gradient; check's --method)",
+              title_justify="left")  # fmt: skip
     for col in ("name", "what it does", "sampled", "rtol f64", "rtol f32"):
         t.add_column(col, no_wrap=col != "what it does")
     for m in METHODS.values():
@@ -491,7 +498,7 @@ def accuracy_tables(summaries: list[Summary], width: int) -> list[Table]:
         return f"{x:.1e}" if math.isfinite(x) else "-"
 
     def sl(x: float) -> str:
-        return f"{x:+.2f}" if math.isfinite(x) else "-"
+        return f"{round(x, 2) + 0.0:+.2f}" if math.isfinite(x) else "-"
 
     keys: list[Column[Summary]] = [Column("method", lambda s: label(s.method), justify="left"),
                                    Column("dtype", lambda s: s.dtype, justify="left")]  # fmt: skip
@@ -505,7 +512,7 @@ def accuracy_tables(summaries: list[Summary], width: int) -> list[Table]:
         Column("slope h<best", lambda s: sl(s.roundoff_slope), 2),
         Column("note", lambda s: s.note, 3, justify="left", wrap=True),
     ]
-    title = "relative error against the float64 backprop gradient, over steps h (absolute)"
+    title = "relative error against the float64 gradient, by absolute step h"
     return fit(summaries, keys, columns, width, title)
 
 
@@ -520,17 +527,19 @@ def show_accuracy(out: Console, summaries: list[Summary]) -> None:
     )
 
 
-def write_points(points: list[Point], path: str | None) -> None:
-    """The V-curves' points as CSV ('-': stdout)."""
+def write_points(points: list[Point], path: str | None, meta: dict[str, Any]) -> None:
+    """The V-curves' points as CSV ('-': stdout), the model and the run's conditions in PATH.meta.json."""
     import pandas as pd
 
     if path:
         write_text(path, pd.DataFrame([vars(p) for p in points]).to_csv(index=False, na_rep="nan"))
+        if path != STDOUT:
+            write_json(meta_path(path), meta)
 
 
-def show_check(out: Console, result: CheckResult) -> None:
+def show_check(out: Console, result: CheckResult, what: str) -> None:
     """Each check with the evaluations it needed, its error against its tolerance; the worst entries."""
-    t = Table(title=f"gradient check ({result.dtype}) against central differences", title_justify="left")
+    t = Table(title=f"{what}, {result.dtype}, against central differences", title_justify="left")
     for col in ("check", "evaluations", "rel. error", "tolerance", "passed"):
         t.add_column(col, justify="left" if col == "check" else "right", no_wrap=True)
     for o in result.outcomes:
@@ -545,13 +554,15 @@ def show_check(out: Console, result: CheckResult) -> None:
             w.add_row(f"{e.index:,}", f"{e.got:.6g}", f"{e.expected:.6g}", f"{e.error:.1e}")
         out.print(w)
     verdict = "passes" if result else "FAILS"
+    out.print("rel. error: |gradient - central difference| over the larger of the two (a check's: over the "
+              "entries it checked)", style="dim", highlight=False)  # fmt: skip
     out.print(f"the gradient {verdict}: {result.evaluations:,} evaluations of f in all", highlight=False)
 
 
 def show_function(out: Console, rows: list[FunctionRow], name: str) -> None:
     """The table compare prints, for the user's function: calls of f, time, ratio, error per method."""
-    ref = rows[0].method
-    t = Table(title=f"gradient of {name}, every way (ratios and errors against {ref})", title_justify="left")
+    ref = next(r.method for r in rows if r.reference)
+    t = Table(title=f"gradient of {name}, every way, against {ref}", title_justify="left")
     for col in ("method", "calls of f", "time", f"time/{ref}", "rel.err"):
         t.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
     for r in rows:

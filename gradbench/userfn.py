@@ -14,7 +14,7 @@ import numpy as np
 
 from . import numeric
 from .methods import CENTRAL, COMPLEX, FORWARD, RICHARDSON, relative_error
-from .spec import UserCodeError
+from .spec import GradbenchError, UserCodeError
 from .timing import measure
 
 RULES: dict[str, numeric.Rule] = {
@@ -37,15 +37,30 @@ class FunctionRow:
     time_s: float  # median per gradient
     time_ratio: float  # against the reference (your gradient, or the central difference)
     rel_error: float  # against the reference
+    reference: bool = False  # the row the others are measured against
 
     def as_dict(self) -> dict[str, Any]:
         return vars(self).copy()
+
+
+def scalar(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """f, refusing (one line) a value that is not a scalar: a gradient is of f: R^N -> R."""
+
+    def checked(x: Any) -> Any:
+        value = f(x)
+        if getattr(value, "size", 1) != 1:
+            raise GradbenchError(f"your function must return a scalar; it returned shape {np.shape(value)}")
+        return value
+
+    return checked
 
 
 def _guarded(which: str, fn: Callable[[], Any]) -> Callable[[], Any]:
     def call() -> Any:
         try:
             return fn()
+        except GradbenchError:  # our own finding about their function (not a scalar): one line
+            raise
         except Exception as e:  # the user's code: their traceback, never ours
             raise UserCodeError(which, e) from e
 
@@ -77,6 +92,7 @@ def compare_function(
     """Time forward, central, Richardson and complex-step gradients of f at x (and torch.autograd when f
     is written for torch), against `grad` when given (else the central difference), with errors."""
     x0 = np.asarray(x, dtype=np.float64)
+    f = scalar(f)
     calls: dict[str, Callable[[], Any]] = {}
     if grad is not None:
         calls[YOURS] = _guarded("your gradient", lambda: np.asarray(grad(x0.copy()), dtype=np.float64))
@@ -92,5 +108,5 @@ def compare_function(
     per = {name: a * n + b for name, (a, b) in PER_ENTRY.items()}
     return [FunctionRow(name, per.get(name), timings[name],
                         timings[name] / timings[reference] if timings[reference] > 0 else math.nan,
-                        relative_error(results[name], results[reference]))
+                        relative_error(results[name], results[reference]), name == reference)
             for name in calls]  # fmt: skip

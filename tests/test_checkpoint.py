@@ -1,6 +1,7 @@
 """Checkpointed backprop (Chen et al. 2016): the same gradient as backprop, about one extra forward pass
 of work (counted, and equal to the cost model through the registry), and far less memory on deep nets."""
 
+import itertools
 import math
 
 import pytest
@@ -14,7 +15,7 @@ from gradbench.costs import forward_pass, segments
 def test_segments_cover_the_layers_in_about_sqrt_l_pieces(layers):
     parts = segments(layers)
     assert parts[0][0] == 0 and parts[-1][1] == layers
-    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
     assert len(parts) <= math.isqrt(layers) + 2 and max(e - s for s, e in parts) <= math.isqrt(layers) + 1
 
 

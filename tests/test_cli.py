@@ -25,7 +25,7 @@ def test_compare_table_shows_each_rows_data(cli, tmp_path):
     assert "N=330" in out
     lines = out.splitlines()
     for record in json.loads(js.read_text())["rows"]:
-        r = Measurement(**{**record, "rel_error": record["rel_error"] or float("nan")})
+        r = Measurement(**{**record, "rel_error": float("nan") if record["rel_error"] is None else record["rel_error"]})
         for c in COMPARE_COLUMNS:
             assert shows(lines, r.method, c.cell(r)), (r.method, c.header)
     assert "forward did 331 forward passes where backprop did 1 forward + 1 backward" in out
