@@ -15,15 +15,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import numeric
-from .methods import CENTRAL, COMPLEX, FORWARD, REFERENCE, RICHARDSON, Method, gradient, relative_error
+from .methods import CENTRAL, COMPLEX, FORWARD, METHODS, REFERENCE, RICHARDSON, Method, gradient, relative_error
 from .mlp import MLP
 from .spec import GradbenchError, Spec
 
 SWEPT = (FORWARD, CENTRAL, RICHARDSON, COMPLEX)
+LIMIT_S = 600.0  # an accuracy run predicted to take longer is refused
 DTYPES = ("float64", "float32")
-RULES = {FORWARD.name: numeric.forward_difference, CENTRAL.name: numeric.central_difference,
-         RICHARDSON.name: numeric.richardson}  # fmt: skip
-ORDER = {FORWARD.name: 1, CENTRAL.name: 2, RICHARDSON.name: 4, COMPLEX.name: 2}  # truncation error O(h^p)
 
 
 def steps(method: Method, dtype: str) -> np.ndarray:
@@ -87,6 +85,13 @@ def check_outputs(spec: Spec, csv: str | None, png: str | None, force: bool) -> 
         raise GradbenchError(f"--plot must end in .png (an .svg is written beside it), got {png}")
     files.check_outputs({"--csv": csv, "--plot": png, "the SVG beside --plot": svg}, force, sidecars=("--csv",))
     spec.check_fits()
+    from .estimate import pass_seconds, refuse_past
+
+    per_entry = sum(
+        METHODS[m.name].cost(spec, [0], 2**30).forward_passes * len(steps(m, d)) for m in SWEPT for d in DTYPES
+    )
+    refuse_past(pass_seconds(spec) * per_entry * spec.n_params, LIMIT_S, f"accuracy on N = {spec.n_params:,}",
+                "use a smaller model (the V-curves do not change their shape with N)")  # fmt: skip
 
 
 def kink_step(model: MLP) -> float | None:
@@ -119,6 +124,19 @@ def measure(spec: Spec, methods: tuple[Method, ...] = SWEPT, dtypes: tuple[str, 
     return points
 
 
+def _sides(curve: list[Point], best: Point) -> tuple[list[Point], list[Point]]:
+    """The truncation side (steps above the best, from the largest down while the error stays above 10x
+    the best, kinks left out) and the round-off side (below the best, where the error is over 10x)."""
+    above: list[Point] = []
+    for p in sorted((p for p in curve if p.step > best.step), key=lambda p: -p.step):
+        if p.rel_error <= 10 * best.rel_error:
+            break
+        if not p.kink:
+            above.append(p)
+    below = [p for p in curve if p.step < best.step and p.rel_error > 10 * best.rel_error]
+    return above, below
+
+
 def slope(points: list[Point]) -> float:
     """Least-squares slope of log error against log step (NaN for fewer than two finite points)."""
     pts = [(p.step, p.rel_error) for p in points if math.isfinite(p.rel_error) and p.rel_error > 0]
@@ -140,12 +158,12 @@ def summarize(spec: Spec, points: list[Point]) -> list[Summary]:
             curve = [p for p in points if p.method == name and p.dtype == dtype]
             finite = [p for p in curve if math.isfinite(p.rel_error)] or curve
             best = min(finite, key=lambda p: p.rel_error)
-            p_order = ORDER[name]
-            textbook = eps ** (1 / (p_order + 1)) if name != COMPLEX.name else eps**0.5
-            default = eps ** numeric.STEP_POWER[RULES[name]] if name in RULES else numeric.COMPLEX_STEP
+            method = METHODS[name]
+            assert method.rule is not None and method.order is not None  # the swept methods have both
+            textbook = eps ** (1 / (method.order + 1)) if method is not COMPLEX else math.nan  # no optimum
+            default = eps ** numeric.STEP_POWER[method.rule] if method is not COMPLEX else numeric.COMPLEX_STEP
             default_error = relative_error(gradient(model, name).gradient.astype(np.float64), truth)
-            above = [p for p in finite if p.step > best.step and p.rel_error > 2 * best.rel_error]
-            below = [p for p in finite if p.step < best.step and p.rel_error > 2 * best.rel_error]
+            above, below = _sides(finite, best)
             out.append(Summary(name, dtype, best.step, best.rel_error, textbook, default, default_error,
                                slope(above), slope(below) if name != COMPLEX.name else math.nan,
                                kink_step(model)))  # fmt: skip

@@ -34,7 +34,7 @@ class Entry:
     index: int
     got: float  # the gradient under test
     expected: float  # central difference
-    error: float  # |got - expected| / max(|got|, |expected|, scale)
+    error: float  # |got - expected| / max(|got|, |expected|, the gradient's largest entry, round-off / tol)
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,33 @@ class CheckResult:
         return tuple(sorted(entries.values(), key=lambda e: -e.error if math.isfinite(e.error) else -math.inf)[:WORST])
 
 
-def _call(which: str, fn: Callable[[np.ndarray], Any], x: np.ndarray) -> Any:
+def user_call(which: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Call the user's code; an exception in it is theirs (UserCodeError keeps it and its traceback)."""
     try:
-        return fn(x)
-    except Exception as e:  # the user's code: reported with its own traceback, never as ours
+        return fn(*args)
+    except GradbenchError:
+        raise
+    except Exception as e:
         raise UserCodeError(which, e) from e
+
+
+def as_scalar(value: Any) -> Any:
+    """The user's f(x), refused (one line) when it is not a scalar: a gradient is of f: R^N -> R."""
+    size = value.numel() if hasattr(value, "numel") else np.size(value)  # a torch tensor, or anything NumPy
+    if size != 1:
+        raise GradbenchError(f"your function must return a scalar; it returned shape {tuple(np.shape(value))}")
+    return value
+
+
+def as_vector(value: Any, n: int) -> np.ndarray:
+    """The user's gradient as n float64s, refused (one line) when it is not that."""
+    try:
+        g = np.asarray(value, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise GradbenchError(f"your gradient must return {n} numbers; it returned {type(value).__name__}") from None
+    if g.size != n:
+        raise GradbenchError(f"your gradient has {g.size} entries, x has {n}: they must match")
+    return g
 
 
 def check(
@@ -88,61 +110,64 @@ def check(
     tolerance: float | None = None,
 ) -> CheckResult:
     """Check grad(x) against central differences of f at x: the directional check always, `entries`
-    sampled entries (0 for none), and every entry when `full`. Neither f nor grad may change x."""
+    sampled entries (0 for none), and every entry when `full`. Neither f nor grad may change x.
+
+    A check passes when |gradient - difference| <= tolerance x max(|gradient|, |difference|), or is
+    within the difference's own round-off, 10 eps |f(x)| / h (as gradcheck's atol allows)."""
     x0 = np.array(x, dtype=np.result_type(np.asarray(x).dtype, np.float32)).ravel()
     dtype = "float32" if x0.dtype == np.float32 else "float64"
-    x0 = x0.astype(dtype)
-    shape = np.shape(x)
-    g = np.asarray(_call("your gradient", grad, x0.reshape(shape).copy()), dtype=np.float64).ravel()
-    if g.shape != x0.shape:
-        raise GradbenchError(f"the gradient has {g.size} entries, x has {x0.size}: they must match")
+    x0, shape = x0.astype(dtype), np.shape(x)
+    g = as_vector(user_call("your gradient", grad, x0.reshape(shape).copy()), x0.size)
     tol = TOLERANCE[dtype] if tolerance is None else tolerance
     rng = np.random.default_rng(seed)
-    scale = max(float(np.max(np.abs(g))) if g.size else 0.0, float(np.finfo(dtype).tiny))
 
     def value(point: np.ndarray) -> float:
-        result = np.asarray(_call("your function", f, point.reshape(shape)))
-        if result.size != 1:
-            raise GradbenchError(f"your function must return a scalar; it returned shape {result.shape}")
-        return float(result.real.reshape(()))
+        return float(np.asarray(as_scalar(user_call("your function", f, point.reshape(shape)))).real.reshape(()))
 
-    outcomes = [_directional(value, x0, g, rng, tol)]
+    directional, fx = _directional(value, x0, g, rng, tol)
+    outcomes = [directional]
     if entries > 0 and not full:
         idx = np.sort(rng.choice(x0.size, size=min(entries, x0.size), replace=False))
-        outcomes.append(_entrywise("sampled", value, x0, g, idx, tol, scale))
+        outcomes.append(_entrywise("sampled", value, x0, g, idx, tol, fx))
     if full:
-        outcomes.append(_entrywise("full", value, x0, g, np.arange(x0.size), tol, scale))
+        outcomes.append(_entrywise("full", value, x0, g, np.arange(x0.size), tol, fx))
     return CheckResult(tuple(outcomes), dtype)
 
 
 def _directional(value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.ndarray, rng: np.random.Generator,
-                 tol: float) -> Outcome:  # fmt: skip
-    """g . d against the central difference of f along d = h v, v a random unit vector: two evaluations.
-    d is the step the two points really differ by, after rounding to x's dtype."""
+                 tol: float) -> tuple[Outcome, float]:  # fmt: skip
+    """g . d against the central difference of f along d_i = h_i v_i (v a random unit vector, h_i each
+    entry's own step): two evaluations. d is what the two points really differ by, after rounding.
+    Also returns f(x), about the two values' mean, for the entrywise checks' round-off allowance."""
     v = rng.standard_normal(x0.size)
     v /= np.linalg.norm(v) or 1.0
-    h = float(np.finfo(x0.dtype).eps) ** (1 / 3) * max(1.0, float(np.max(np.abs(x0))) if x0.size else 1.0)
+    h = numeric.default_steps(x0, numeric.central_difference).astype(np.float64)
     up = (x0.astype(np.float64) + h * v).astype(x0.dtype)
     down = (x0.astype(np.float64) - h * v).astype(x0.dtype)
     d = (up.astype(np.float64) - down.astype(np.float64)) / 2
-    expected, got = (value(up) - value(down)) / 2, float(g @ d)
-    floor = 1e-3 * float(np.linalg.norm(g) * np.linalg.norm(d))  # a direction nearly orthogonal to g
-    error = abs(got - expected) / max(abs(got), abs(expected), floor, 1e-300)
-    return Outcome("directional", 2, error, tol)
+    f_up, f_down = value(up), value(down)
+    expected, got, fx = (f_up - f_down) / 2, float(g @ d), (f_up + f_down) / 2
+    roundoff = 10 * float(np.finfo(x0.dtype).eps) * abs(fx)  # the difference's own error, in f's units
+    floor = max(1e-3 * float(np.linalg.norm(g) * np.linalg.norm(d)), roundoff / tol, 1e-300)
+    error = abs(got - expected) / max(abs(got), abs(expected), floor)
+    return Outcome("directional", 2, error, tol), fx
 
 
 def _entrywise(name: str, value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.ndarray, idx: np.ndarray,
-               tol: float, scale: float) -> Outcome:  # fmt: skip
-    """Central differences of the entries idx (2 evaluations each) against g there."""
+               tol: float, fx: float) -> Outcome:  # fmt: skip
+    """Central differences of the entries idx (2 evaluations each) against g there, each error relative
+    to the whole gradient's largest entry, or to the difference's round-off 10 eps |f| / h_i if larger."""
     x = x0.copy()
-    fd = numeric.central_difference(lambda: value(x), x, numeric.default_steps(x0[idx], numeric.central_difference),
-                                    idx)[idx].astype(np.float64)  # fmt: skip
+    h = numeric.default_steps(x0[idx], numeric.central_difference)
+    fd = numeric.central_difference(lambda: value(x), x, h, idx)[idx].astype(np.float64)
     got = g[idx]
-    errors = np.abs(got - fd) / np.maximum(np.maximum(np.abs(got), np.abs(fd)), scale * 1e-3)
+    roundoff = 10 * float(np.finfo(x0.dtype).eps) * abs(fx) / h.astype(np.float64)
+    scale = np.maximum(max(float(np.max(np.abs(g))), 1e-300), roundoff / tol)
+    errors = np.abs(got - fd) / np.maximum(np.maximum(np.abs(got), np.abs(fd)), scale)
     order = np.argsort(-np.nan_to_num(errors, nan=np.inf))[:WORST]
     worst = tuple(Entry(int(idx[i]), float(got[i]), float(fd[i]), float(errors[i])) for i in order)
-    error = float(np.max(np.abs(got - fd)) / max(float(np.max(np.abs(got))), float(np.max(np.abs(fd))), scale * 1e-3))
-    return Outcome(name, 2 * len(idx), error if np.all(np.isfinite(fd)) else math.nan, tol, worst)
+    error = float(np.max(errors)) if np.all(np.isfinite(fd)) else math.nan
+    return Outcome(name, 2 * len(idx), error, tol, worst)
 
 
 def load_callable(ref: str, option: str) -> Callable[[np.ndarray], Any]:
@@ -153,11 +178,16 @@ def load_callable(ref: str, option: str) -> Callable[[np.ndarray], Any]:
     if not colon or not module or not name:
         raise GradbenchError(f"{option} must be module:function, such as mypkg.model:loss, got {ref!r}")
     try:
-        obj = getattr(import_module(module), name)
+        loaded = import_module(module)
     except ModuleNotFoundError as e:
-        raise GradbenchError(f"{option}: no module {e.name!r} (is it on PYTHONPATH?)") from None
-    except AttributeError:
-        raise GradbenchError(f"{option}: module {module!r} has no {name!r}") from None
+        if e.name and module.startswith(e.name):  # the module itself is missing, not one it imports
+            raise GradbenchError(f"{option}: no module {e.name!r} (is it on PYTHONPATH?)") from None
+        raise UserCodeError(f"importing {module}", e) from e
+    except Exception as e:  # an error in their module: theirs, with its traceback
+        raise UserCodeError(f"importing {module}", e) from e
+    obj = getattr(loaded, name, None)
+    if obj is None:
+        raise GradbenchError(f"{option}: module {module!r} has no {name!r}")
     if not callable(obj):
         raise GradbenchError(f"{option}: {ref} is not a function")
     return obj
@@ -167,8 +197,10 @@ def load_point(path: str) -> np.ndarray:
     """x0 from a .npy file (or a text file of numbers)."""
     try:
         x = np.load(path) if path.endswith(".npy") else np.loadtxt(path, ndmin=1)
-    except (OSError, ValueError) as e:
-        raise GradbenchError(f"--x0: cannot read {path}: {e}") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise GradbenchError(f"--x0: cannot read {path}: {e or 'it is empty'}") from None
+    if np.size(x) == 0:
+        raise GradbenchError(f"--x0: {path} holds no numbers")
     if not np.issubdtype(np.asarray(x).dtype, np.floating) or not np.all(np.isfinite(x)):
         raise GradbenchError(f"--x0: {path} must hold finite floating-point numbers")
     return np.asarray(x)
@@ -182,6 +214,11 @@ def of_model(spec: Any, method: str | None, entries: int, full: bool, seed: int)
     from .passes import loss
 
     method = lookup(method or REFERENCE.name).name
+    if full:
+        from .estimate import pass_seconds, refuse_past
+
+        refuse_past(2 * spec.n_params * pass_seconds(spec), 600.0, f"a full check of N = {spec.n_params:,} entries",
+                    "check --entries K of them instead, or a smaller model")  # fmt: skip
     model = MLP.build(spec)
 
     def f(theta: np.ndarray) -> float:
@@ -202,5 +239,6 @@ def require(result: CheckResult) -> None:
 
     failed = [f"{o.check} ({o.error:.1e} > {o.tolerance:.0e})" for o in result.outcomes if not o.passed]
     if failed:
-        worst = f"; worst entry {result.worst[0].index}" if result.worst else ""
+        entries = [e for o in result.outcomes if not o.passed for e in o.worst]
+        worst = f"; worst entry {max(entries, key=lambda e: e.error).index}" if entries else ""
         raise CheckFailed(f"the gradient is wrong: {', '.join(failed)}{worst}")

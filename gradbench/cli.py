@@ -10,31 +10,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from . import arguments as a
+from .app import app
+from .app import conditions_of as _conditions
 from .exits import run
 from .options import chosen_methods, int_list, memory_bytes
-
-if TYPE_CHECKING:
-    from .conditions import Conditions
-
-app = typer.Typer(
-    context_settings={"help_option_names": ["-h", "--help"]},
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    help="Measure why backpropagation replaced numerical differentiation: the same MLP gradient "
-    "computed several ways, every operation counted, every way timed.",
-)
-
-
-def _conditions(ctx: typer.Context, threads: int, seed: int | None) -> Conditions:
-    from .conditions import Conditions
-
-    return Conditions.noted(threads, seed, tuple(ctx.obj or ()), ctx.meta.get("threads_asked"))
 
 
 @app.callback()
@@ -58,7 +41,7 @@ def compare(
     if function or gradient or x0:
         from .cli_inspect import compare_yours
 
-        return compare_yours(ctx, function, gradient, x0, budget, json, force)
+        return compare_yours(ctx, function, gradient, x0, budget, threads, json, force)
     from .files import check_outputs
     from .measure import Settings
     from .spec import Spec

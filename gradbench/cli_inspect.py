@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from . import arguments as a
-from .cli import app
+from .app import app
 
 
 @app.command()
@@ -36,25 +36,26 @@ def accuracy_command(
     In float64 and float32, with the best steps, the textbook and default steps, and the slopes.
     """
     from .accuracy import check_outputs, measure, summarize
-    from .cli import _conditions
-    from .conditions import metadata
+    from .app import conditions_of
+    from .conditions import metadata, pinned
     from .plot import plot_accuracy
     from .report import console, show_accuracy, write_points
     from .spec import Spec
 
     spec = Spec(layers, hidden, 0, 0, batch, activation, "float64", seed)
     check_outputs(spec, csv, plot, force)
-    points = measure(spec)
+    with pinned(1):
+        points = measure(spec)
     summaries = summarize(spec, points)
     show_accuracy(console(stderr=csv == "-"), summaries)
-    write_points(points, csv, {"metadata": metadata(_conditions(ctx, 1, seed)), "spec": spec.as_dict()})
+    write_points(points, csv, {"metadata": metadata(conditions_of(ctx, 1, seed)), "spec": spec.as_dict()})
     if plot:
         plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
 
 
 @app.command(name="check")
 def check_command(
-    layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
+    ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
     dtype: a.Dtype = "float64", seed: a.Seed = 0, method: a.CheckMethod = None, function: a.Function = None,
     gradient: a.GradientFn = None, x0: a.X0 = None, entries: a.Entries = 10, full: a.Full = False,
 ) -> None:  # fmt: skip
@@ -67,6 +68,7 @@ def check_command(
     from .spec import GradbenchError, Spec
 
     if function or gradient or x0:
+        refuse_model_options(ctx, "check")
         if not (function and gradient and x0):
             raise GradbenchError("checking your own function needs --function, --gradient and --x0 together")
         f, g = load_callable(function, "--function"), load_callable(gradient, "--gradient")
@@ -101,9 +103,9 @@ def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-"
     compare.json, sweep.csv, accuracy.csv, reproduce.json and bench.json, with the pictures.
     """
     from .files import check_outputs, write_text
-    from .page import page
+    from .page import SECTIONS, page
 
-    check_outputs({"--out": out}, force)
+    check_outputs({"--out": out}, force, inputs=tuple(results / name for name, _ in SECTIONS))
     write_text(out, page(results))
 
 
@@ -119,29 +121,46 @@ def methods_command() -> None:
 
 
 MODEL_ONLY = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "methods", "eps", "memory",
-              "peer", "warmup", "runs", "csv")  # fmt: skip
+              "peer", "warmup", "runs", "csv", "method")  # fmt: skip
+
+
+def refuse_model_options(ctx: typer.Context, command: str) -> None:
+    """With --function the model's options do not apply: refuse any that was given, rather than ignore it."""
+    from .spec import GradbenchError
+
+    given = [
+        f"--{n}"
+        for n in MODEL_ONLY
+        if n in ctx.params and getattr(ctx.get_parameter_source(n), "name", "") == "COMMANDLINE"
+    ]
+    if given:
+        raise GradbenchError(f"{', '.join(given)}: not for {command} --function (your f at --x0, your --gradient)")
 
 
 def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None, x0: str | None, budget: float,
-                  json: str | None, force: bool) -> None:  # fmt: skip
+                  threads: int, json: str | None, force: bool) -> None:  # fmt: skip
     """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
+    from .app import conditions_of
     from .checks import check, load_callable, load_point, require
+    from .conditions import metadata, pinned
     from .files import check_outputs, write_json
     from .report import console, show_function
     from .spec import GradbenchError
     from .userfn import compare_function
 
-    given = [f"--{n}" for n in MODEL_ONLY if getattr(ctx.get_parameter_source(n), "name", "") == "COMMANDLINE"]
-    if given:
-        raise GradbenchError(f"{', '.join(given)} do(es) not apply to --function (your f at --x0, your --gradient)")
+    refuse_model_options(ctx, "compare")
     if not (function and x0):
         raise GradbenchError("comparing on your own function needs --function and --x0 (and --gradient)")
-    check_outputs({"--json": json}, force)
+    check_outputs({"--json": json}, force, inputs=(x0,))
     f, x = load_callable(function, "--function"), load_point(x0)
     g = load_callable(gradient, "--gradient") if gradient else None
-    rows = compare_function(f, x, g, budget_s=min(budget, 1.0))
+    with pinned(threads):
+        rows = compare_function(f, x, g, budget_s=budget)
+        meta = metadata(conditions_of(ctx, threads, None))
     show_function(console(stderr=json == "-"), rows, function)
     if json:
-        write_json(json, {"function": function, "gradient": gradient, "rows": [r.as_dict() for r in rows]})
+        write_json(
+            json, {"metadata": meta, "function": function, "gradient": gradient, "rows": [r.as_dict() for r in rows]}
+        )
     if g is not None:
         require(check(f, g, x))

@@ -82,7 +82,7 @@ def tangent_pass(spec: Spec) -> Counter:
 def segments(layers: int) -> list[tuple[int, int]]:
     """Checkpointed backprop's segments of layers, [start, end): about sqrt(L) of about sqrt(L) layers each
     (Chen et al. 2016), so it keeps O(sqrt L) activations for about one extra forward pass."""
-    size = max(1, math.isqrt(layers - 1) + 1 if layers > 1 else 1)
+    size = math.isqrt(layers - 1) + 1  # ceil(sqrt(L)) for L >= 1
     return [(start, min(start + size, layers)) for start in range(0, layers, size)]
 
 

@@ -67,6 +67,8 @@ class Method:
     sampleable: bool = True  # computes entry by entry and honours Options.indices
     label: str = ""  # table label: the name (default), or a longer label that contains it
     memory_kind: str = "loop"  # its N-sized arrays, a key of costs.WORDS_PER_ENTRY
+    rule: numeric.Rule | None = None  # the numeric rule it applies to the loss (for any f: accuracy, userfn)
+    order: int | None = None  # its truncation error is O(h^order)
 
     def fixed_bytes(self, spec: Spec) -> int:
         """Bytes its N-sized arrays take for the whole gradient (a batched method's chunks come on top,
@@ -264,6 +266,8 @@ FORWARD = register(
         description="forward difference (L(θ+h eᵢ) − L(θ)) / h: N+1 passes, O(h)",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C0",
+        rule=numeric.forward_difference,
+        order=1,
     )
 )
 CENTRAL = register(
@@ -274,6 +278,8 @@ CENTRAL = register(
         description="central difference (L(θ+h eᵢ) − L(θ−h eᵢ)) / 2h: 2N passes, O(h²)",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C1",
+        rule=numeric.central_difference,
+        order=2,
     )
 )
 RICHARDSON = register(
@@ -284,6 +290,8 @@ RICHARDSON = register(
         description="central differences at h and h/2, extrapolated (4 D(h/2) − D(h)) / 3: 4N passes, O(h⁴)",
         rtol={"float64": 1e-9, "float32": 1e-3},
         color="C6",
+        rule=numeric.richardson,
+        order=4,
     )
 )
 COMPLEX = register(
@@ -294,6 +302,8 @@ COMPLEX = register(
         description="complex step Im L(θ + i h eᵢ) / h: N complex passes, exact",
         rtol={"float64": 1e-13, "float32": 5e-5},
         color="C2",
+        rule=numeric.complex_step,
+        order=2,
         memory_kind="complex-copy",
     )
 )

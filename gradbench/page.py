@@ -37,6 +37,8 @@ def _compare(path: Path) -> list[str]:
     from .report import label, ratio, seconds
 
     rows = load(path)
+    if not rows:
+        raise GradbenchError(f"{path} has no rows")
     body = [[label(r.method), f"{r.forward_passes:,} + {r.backward_passes:,}", seconds(r.time_s), ratio(r.time_ratio),
              ratio(r.predicted_ratio), "ref" if r.time_ratio == 1 and r.rel_error == 0 else f"{r.rel_error:.1e}"]
             for r in rows]  # fmt: skip

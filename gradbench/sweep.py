@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .conditions import Conditions, metadata
 from .estimate import refuse_past
@@ -23,9 +23,6 @@ from .measure import Settings, measure_methods
 from .methods import REFERENCE
 from .results import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
 from .spec import GradbenchError, Interrupted, Spec
-
-if TYPE_CHECKING:
-    pass
 
 
 def grid(layers: list[int], hidden: list[int], batch: list[int], activation: str, dtype: str, seed: int) -> list[Spec]:

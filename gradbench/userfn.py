@@ -13,18 +13,10 @@ from typing import Any
 import numpy as np
 
 from . import numeric
-from .methods import CENTRAL, COMPLEX, FORWARD, RICHARDSON, relative_error
-from .spec import GradbenchError, UserCodeError
+from .checks import as_scalar, as_vector, user_call
+from .methods import CENTRAL, METHODS, relative_error
 from .timing import measure
 
-RULES: dict[str, numeric.Rule] = {
-    FORWARD.name: numeric.forward_difference,
-    CENTRAL.name: numeric.central_difference,
-    RICHARDSON.name: numeric.richardson,
-    COMPLEX.name: numeric.complex_step,
-}
-# Calls of f per gradient of N entries: the forward difference's N+1, the central's 2N, ...
-PER_ENTRY = {FORWARD.name: (1, 1), CENTRAL.name: (2, 0), RICHARDSON.name: (4, 0), COMPLEX.name: (1, 0)}
 YOURS = "your gradient"
 
 
@@ -41,30 +33,6 @@ class FunctionRow:
 
     def as_dict(self) -> dict[str, Any]:
         return vars(self).copy()
-
-
-def scalar(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """f, refusing (one line) a value that is not a scalar: a gradient is of f: R^N -> R."""
-
-    def checked(x: Any) -> Any:
-        value = f(x)
-        if getattr(value, "size", 1) != 1:
-            raise GradbenchError(f"your function must return a scalar; it returned shape {np.shape(value)}")
-        return value
-
-    return checked
-
-
-def _guarded(which: str, fn: Callable[[], Any]) -> Callable[[], Any]:
-    def call() -> Any:
-        try:
-            return fn()
-        except GradbenchError:  # our own finding about their function (not a scalar): one line
-            raise
-        except Exception as e:  # the user's code: their traceback, never ours
-            raise UserCodeError(which, e) from e
-
-    return call
 
 
 def _torch_gradient(f: Callable[[Any], Any], x: np.ndarray) -> Callable[[], np.ndarray] | None:
@@ -89,24 +57,32 @@ def _torch_gradient(f: Callable[[Any], Any], x: np.ndarray) -> Callable[[], np.n
 def compare_function(
     f: Callable[[np.ndarray], Any], x: Any, grad: Callable[[np.ndarray], Any] | None = None, budget_s: float = 1.0
 ) -> list[FunctionRow]:
-    """Time forward, central, Richardson and complex-step gradients of f at x (and torch.autograd when f
-    is written for torch), against `grad` when given (else the central difference), with errors."""
+    """Time every registered numeric rule's gradient of f at x (forward, central, richardson, complex) and
+    torch.autograd when f is written for torch, against `grad` when given (else the central difference),
+    with errors; the calls of f each made are counted as they ran."""
     x0 = np.asarray(x, dtype=np.float64)
-    f = scalar(f)
-    calls: dict[str, Callable[[], Any]] = {}
+    calls = {0: 0}
+
+    def counted(point: np.ndarray) -> Any:
+        calls[0] += 1
+        return as_scalar(user_call("your function", f, point))
+
+    ways: dict[str, Callable[[], Any]] = {}
     if grad is not None:
-        calls[YOURS] = _guarded("your gradient", lambda: np.asarray(grad(x0.copy()), dtype=np.float64))
-    for name, rule in RULES.items():
-        calls[name] = _guarded("your function", partial(numeric.gradient, f, x0, rule))
+        ways[YOURS] = lambda: as_vector(user_call("your gradient", grad, x0.copy()), x0.size)
+    for m in (m for m in METHODS.values() if m.rule is not None):
+        ways[m.name] = partial(numeric.gradient, counted, x0, m.rule)
     torch_grad = _torch_gradient(f, x0)
     if torch_grad is not None:
-        calls["torch.autograd"] = torch_grad
-    results = {name: np.asarray(call(), dtype=np.float64).reshape(x0.shape) for name, call in calls.items()}
+        ways["torch.autograd"] = torch_grad
+    results, evaluations = {}, {}
+    for name, way in ways.items():
+        calls[0] = 0
+        results[name] = np.asarray(way(), dtype=np.float64).reshape(x0.shape)
+        evaluations[name] = calls[0] if name in METHODS else None
     reference = YOURS if grad is not None else CENTRAL.name
-    timings = {name: measure(call, budget_s).median for name, call in calls.items()}
-    n = x0.size
-    per = {name: a * n + b for name, (a, b) in PER_ENTRY.items()}
-    return [FunctionRow(name, per.get(name), timings[name],
+    timings = {name: measure(way, budget_s).median for name, way in ways.items()}
+    return [FunctionRow(name, evaluations[name], timings[name],
                         timings[name] / timings[reference] if timings[reference] > 0 else math.nan,
                         relative_error(results[name], results[reference]), name == reference)
-            for name in calls]  # fmt: skip
+            for name in ways]  # fmt: skip

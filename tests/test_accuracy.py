@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from gradbench import Spec
-from gradbench.accuracy import ORDER, measure, summarize
+from gradbench.accuracy import measure, summarize
+from gradbench.methods import METHODS
 
 SPEC = Spec(layers=3, hidden=10)
 
@@ -23,7 +24,7 @@ def smooth():
 @pytest.mark.parametrize("method", ["forward", "central", "richardson"])
 def test_truncation_and_round_off_slopes_in_float64(smooth, method):
     s = smooth[1][(method, "float64")]
-    assert s.truncation_slope == pytest.approx(ORDER[method], abs=0.15)
+    assert s.truncation_slope == pytest.approx(METHODS[method].order, abs=0.15)
     assert s.roundoff_slope == pytest.approx(-1, abs=0.15)
 
 
