@@ -226,7 +226,7 @@ USER_MODULE_FAULTS = {
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--function", "importfails:f", "--gradient", "importfails:g"], "importing importfails raised RuntimeError: boom at import"),
+    (["--function", "importfails:f", "--gradient", "importfails:g"], "importing importfails raised RuntimeError"),
     (["--function", "shortgrad:f", "--gradient", "shortgrad:g"], "your gradient has 6 entries, x has 7"),
     (["--function", "shortgrad:f", "--gradient", "shortgrad:g", "--hidden", "5"], "--hidden: not for check --function"),
 ])  # fmt: skip
