@@ -35,3 +35,11 @@ def test_deep_narrow_nets_keep_a_fraction_of_the_memory():
     spec = Spec(layers=64, hidden=32, batch=256)
     peaks = {m: traced_peak(lambda m=m: gradient(MLP.build(spec), m)) for m in ("backprop", "backprop-checkpoint")}
     assert peaks["backprop-checkpoint"] < 0.3 * peaks["backprop"]
+
+
+def test_the_straight_line_floor_computes_the_same_gradient():
+    """bench's floor is backprop written plainly in NumPy: it must be the same arithmetic to be a floor."""
+    from gradbench.bench import straight_line
+
+    model = MLP.build(Spec(layers=3, hidden=10, batch=2))
+    assert relative_error(straight_line(model)(), gradient(model, "backprop").gradient) < 1e-14
