@@ -46,6 +46,20 @@ TORCH = register_peer(
 )
 
 
+JAX = register_peer(
+    Peer(
+        "jax",
+        "jax.grad (peer)",
+        "C8",
+        "XLA cost analysis",
+        "gradbench.peer_jax",
+        "jax",
+        "pip install -e '.[jax]'",
+        1e-10,
+    )
+)
+
+
 def load(name: str) -> ModuleType:
     """The peer's module, refusing with the install line when its package is missing."""
     peer = PEERS.get(name)
