@@ -6,6 +6,7 @@ cancels most of that. Used by `gradbench bench`; the figures go in the README.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -219,6 +220,23 @@ def versus_floor(spec: Spec) -> Target:
     return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, None, "max", detail)
 
 
+def thread_speedup(threads: int) -> list[Target]:
+    """Speed-up from 1 BLAS thread to `threads` of backprop at 4x512x256 and of the batched forward
+    difference at 3x100x32, each timed in both settings in one run."""
+    from .conditions import pinned
+
+    out = []
+    for method, spec in ((BACKPROP, LARGE), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32))):
+        model, times = MLP.build(spec), {}
+        for n in (1, threads):
+            with pinned(n):
+                times[n] = interleaved({"m": partial(gradient, model, method.name)}, rounds=5)["m"].median
+        detail = f"{times[1] * 1e3:.3g} ms -> {times[threads] * 1e3:.3g} ms"
+        name = f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(spec)}"
+        out.append(Target(name, times[1] / times[threads], None, "min", detail))
+    return out
+
+
 def startup(argv: list[str], bound: float, runs: int) -> Target:
     """Median wall time of a fresh `gradbench ...` process."""
     import time
@@ -264,6 +282,7 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
         ("checkpointed backprop, L=64", lambda: checkpoint_trade(Spec(layers=64, hidden=32, batch=256))),
         ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak())),
         ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1)),
         ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
         ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
     ]
