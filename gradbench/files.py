@@ -155,10 +155,12 @@ def append(fd: int, data: bytes, path: PathLike) -> None:
         while view:
             view = view[os.write(fd, view) :]  # os.write may write less than asked: go on from there
         os.fsync(fd)
-    except OSError as e:
+    except BaseException as e:  # a failed write, or Ctrl-C in the middle of one: undone either way
         with suppress(OSError):
             os.ftruncate(fd, size)
-        raise GradbenchError(f"cannot write {path}: {e.strerror or e}; it holds what was finished before") from None
+        if isinstance(e, OSError):
+            raise GradbenchError(f"cannot write {path}: {e.strerror or e}; it holds what was finished before") from None
+        raise
 
 
 def _umask() -> int:

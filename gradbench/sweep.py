@@ -262,25 +262,25 @@ def _measure_points(
     on_point: Callable[[Spec, str], None] | None,
     on_done: Callable[[Spec], None] | None,
 ) -> tuple[list[Measurement], int]:
-    """Each point's rows appended whole and fsynced before the next point starts."""
+    """Each point's rows appended whole and fsynced before the next point starts. Ctrl-C at any moment
+    leaves the file ending on a whole point and says how many are in it."""
     new_rows: list[Measurement] = []
-    skipped, header = 0, os.fstat(fd).st_size == 0
-    for n, spec in enumerate(sweep.specs):
-        spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
-        todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
-        if not todo:
-            skipped += 1
-            continue
-        try:
-            rows = measure_methods(spec, todo, sweep.settings, on_method=partial(on_point, spec) if on_point else None)
-        except KeyboardInterrupt:  # every point before this one is in the file, measured now or before
-            how = "--resume" if path == sweep.path else f"--resume --out {path}"
-            raise Interrupted(
-                f"interrupted: {n} of {len(sweep.specs)} points kept in {path}; {how} continues"
-            ) from None
-        append(fd, frame(rows).to_csv(index=False, header=header, na_rep="nan").encode(), path)
-        header = False
-        new_rows += rows
-        if on_done:
-            on_done(spec)
+    skipped, kept, header = 0, 0, os.fstat(fd).st_size == 0
+    try:
+        for spec in sweep.specs:
+            spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
+            todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
+            if todo:
+                on_method = partial(on_point, spec) if on_point else None
+                rows = measure_methods(spec, todo, sweep.settings, on_method=on_method)
+                append(fd, frame(rows).to_csv(index=False, header=header, na_rep="nan").encode(), path)
+                header, new_rows = False, new_rows + rows
+            else:
+                skipped += 1
+            kept += 1
+            if on_done and todo:
+                on_done(spec)
+    except KeyboardInterrupt:  # append is whole or undone, so the file holds exactly the kept points
+        how = "--resume" if path == sweep.path else f"--resume --out {path}"
+        raise Interrupted(f"interrupted: {kept} of {len(sweep.specs)} points kept in {path}; {how} continues") from None
     return new_rows, skipped
