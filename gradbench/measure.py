@@ -87,6 +87,7 @@ class Run:
     counts: Counter
     counts_from: str  # "run": counted while it ran; "model": the cost model (the run was sampled)
     indices: np.ndarray | None = None
+    peak_bytes: int | None = None  # traced peak of one gradient (None: sampled, or a peer)
 
 
 Call = Callable[[Options], Callable[[], None]]
@@ -138,7 +139,23 @@ def time_method(
             counts = method.cost(model.spec, None, opts.memory)
             return Run(sample.extrapolated(t_base, N / k, sampled=k), g, counts, "model", sample_opts.indices)
     timing = measure(call(opts), budget_s, warmup=warmup, runs=runs)
-    return Run(timing, last[0].gradient, last[0].counts, "run")
+    return Run(timing, last[0].gradient, last[0].counts, "run", peak_bytes=cold_peak(model, method, opts))
+
+
+def cold_peak(model: MLP, method: Method, opts: Options) -> int:
+    """Bytes a method allocates at its peak in one gradient, its buffers included: traced (tracemalloc sees
+    NumPy's allocations) on a call whose workspaces are dropped first, so they are allocated again."""
+    import tracemalloc
+
+    from .passes import forget_workspaces
+
+    forget_workspaces(model)
+    tracemalloc.start()
+    try:
+        method.compute(model, opts)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def measurement(
@@ -167,6 +184,7 @@ def measurement(
         time_ratio=t.median / reference.timing.median,
         predicted_ratio=predicted_ratio,
         rel_error=relative_error(g, ref),
+        peak_bytes=run.peak_bytes,
     )
 
 

@@ -49,6 +49,11 @@ class Workspace:
 _WORKSPACES: weakref.WeakKeyDictionary[MLP, dict[tuple[np.dtype, int], Workspace]] = weakref.WeakKeyDictionary()
 
 
+def forget_workspaces(model: MLP) -> None:
+    """Drop the model's buffers: the next pass allocates them again (to measure what a gradient needs)."""
+    _WORKSPACES.pop(model, None)
+
+
 def workspace(model: MLP, dtype: np.dtype) -> Workspace:
     """The model's buffers for `dtype` at its current batch size, allocated on first use."""
     spaces = _WORKSPACES.setdefault(model, {})

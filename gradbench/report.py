@@ -126,6 +126,14 @@ def _error(r: Measurement) -> str:
     return "ref" if r.method == REFERENCE.name else f"{_mark(r)}{r.rel_error:.1e}"
 
 
+def _bytes(n: int) -> str:
+    """A size in the unit that keeps it readable: 12.7 MiB, 340 KiB."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:#.3g} {unit}".replace(". ", " ")
+    return f"{n} B"
+
+
 def _mean(r: Measurement) -> str:
     if not math.isfinite(r.time_stdev_s) or r.time_mean_s <= 0:
         return _mark(r) + seconds(r.time_mean_s)
@@ -149,6 +157,7 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
     Column("time", lambda r: _mark(r) + seconds(r.time_s), 1),
     Column("IQR", spread, 3),
     Column("mean ± σ", lambda r: _mean(r), 4),
+    Column("peak", lambda r: "-" if r.peak_bytes is None else _bytes(r.peak_bytes), 4),
     Column("runs", lambda r: str(r.rounds), 6),
     Column("time/bp", lambda r: _mark(r) + ratio(r.time_ratio), 1),
     Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
@@ -156,7 +165,8 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
 ]
 LEGEND = (
     "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, IQR: "
-    "half its interquartile range, mean ± σ: mean and standard deviation; /bp: ratio to backprop; "
+    "half its interquartile range, mean ± σ: mean and standard deviation; peak: the memory one gradient "
+    "allocates, its buffers included (tracemalloc); /bp: ratio to backprop; "
     "rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
 )
 

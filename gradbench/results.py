@@ -48,6 +48,8 @@ class Measurement:
     time_ratio: float  # time / backprop's time
     predicted_ratio: float  # FLOPs / backprop's FLOPs (matmul FLOPs for the torch peer)
     rel_error: float  # max|g - g_bp| / max(max|g|, max|g_bp|), over the entries computed
+    peak_bytes: int | None = None  # peak bytes one gradient allocated, buffers included (tracemalloc); None:
+    # not measured (a sampled method, whose full run was not made, or a peer)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,4 +76,7 @@ def frame(rows: Iterable[Measurement]) -> pd.DataFrame:
     """The rows as a DataFrame with the record's columns, in order (what CSV, JSON and plots are made of)."""
     import pandas as pd
 
-    return pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
+    table = pd.DataFrame([r.as_dict() for r in rows], columns=list(COLUMNS))
+    for column in INTEGER:  # whole numbers stay whole (12, not 12.0) beside a missing value
+        table[column] = table[column].astype("Int64")
+    return table

@@ -75,7 +75,7 @@ def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measureme
         missing = cells.eq("") | cells.str.lower().eq("nan")
         if column in INTEGER:  # whole numbers, written as such: read exactly, not through a float
             ok = cells.str.fullmatch(r"-?[0-9]+") | (missing & (column in OPTIONAL))
-            values = cells.map(lambda v: int(v) if re.fullmatch(r"-?[0-9]+", v) else None)
+            values = pd.Series([int(v) if re.fullmatch(r"-?[0-9]+", v) else None for v in cells], dtype=object)
         else:  # "nan" and "inf" read as themselves
             values = pd.to_numeric(cells, errors="coerce")
             ok = values.notna() | cells.str.lower().eq("nan") | (missing & (column in OPTIONAL))

@@ -52,3 +52,16 @@ def test_a_cap_too_small_for_the_arrays_is_refused_before_any_work():
         Settings(memory=2**16).check_memory(spec, ["forward", "backprop"])
     with pytest.raises(GradbenchError, match="too small for a batched method"):
         gradient(MLP.build(spec), "forward-batched", memory=METHODS["forward-batched"].fixed_bytes(spec))
+
+
+def test_compare_reports_each_full_runs_peak_memory(cli):
+    """The peak column: measured for methods run in full (backprop's activations above the checkpoint's
+    segment inputs on a deep net), left empty for sampled ones, whose full run was not made."""
+    import json
+
+    code, out, err = cli("compare", "--layers", "16", "--hidden", "16", "--batch", "64", "--budget", "0.05",
+                         "--methods", "backprop,backprop-checkpoint,forward", "--json", "-")  # fmt: skip
+    assert code == 0, err
+    rows = {r["method"]: r for r in json.loads(out)["rows"]}
+    assert 0 < rows["backprop-checkpoint"]["peak_bytes"] < rows["backprop"]["peak_bytes"]
+    assert rows["forward"]["estimated"] and rows["forward"]["peak_bytes"] is None
