@@ -49,7 +49,7 @@ Seed = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for paramete
 
 def _cap_threads(ctx: typer.Context, value: int) -> int:
     """BLAS threads beyond the machine's cores only contend: cap them there; the command says so once its
-    input is all accepted (cli._conditions), and records the threads used."""
+    input is all accepted (app.conditions_of), and records the threads used."""
     import os
 
     cores = os.cpu_count() or 1

@@ -14,8 +14,7 @@ from pathlib import Path
 import typer
 
 from . import arguments as a
-from .app import app
-from .app import conditions_of as _conditions
+from .app import app, conditions_of
 from .exits import run
 from .options import chosen_methods, int_list, memory_bytes
 
@@ -59,7 +58,7 @@ def compare(
     err = console(stderr=True)
     with pinned(threads), err.status("measuring") as status:
         rows = measure_methods(spec, chosen, settings, on_method=lambda m: status.update(f"timing {label(m)}"))
-        meta = metadata(_conditions(ctx, threads, seed))
+        meta = metadata(conditions_of(ctx, threads, seed))
     show_compare(err if "-" in (csv, json) else console(), rows, threads, eps)
     write_rows(rows, meta, csv, json)
 
@@ -95,7 +94,7 @@ def train_command(
             task = bar.add_task(f"training ({config.method}, {config.optimizer})", total=epochs, info="")
             result = train(spec, data, config,
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
-        meta = metadata(_conditions(ctx, threads, seed))
+        meta = metadata(conditions_of(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
     show_train(console(stderr="-" in (csv, json)), result, dataset)
     write_history(result, meta, csv, json)
@@ -121,7 +120,7 @@ def reproduce(
         check_budget(epochs, samples, lr, yes)
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
         on_epoch = lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}")  # noqa: E731
-        doc = reproduce(epochs, samples, lr, _conditions(ctx, threads, None), on_epoch)
+        doc = reproduce(epochs, samples, lr, conditions_of(ctx, threads, None), on_epoch)
     reproduce_report(console(stderr=json == "-"), doc)
     if json:
         write_json(json, doc)
@@ -155,7 +154,7 @@ def sweep(
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
         task = bar.add_task("sweep", total=len(job.specs), info="")
         point = lambda s, m: bar.update(task, info=f"{s}: {m}")  # noqa: E731
-        result = run_sweep(job, _conditions(ctx, threads, seed), point, on_done=lambda s: bar.advance(task))
+        result = run_sweep(job, conditions_of(ctx, threads, seed), point, on_done=lambda s: bar.advance(task))
     show_sweep(console(), result)
 
 
@@ -176,7 +175,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     has_torch = find_spec("torch") is not None
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
         targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
-        meta = metadata(_conditions(ctx, threads, None))
+        meta = metadata(conditions_of(ctx, threads, None))
     show_bench(console(stderr=json == "-"), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})

@@ -50,25 +50,20 @@ def central_difference(
     """g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / 2h_i: 2 len(indices) evaluations, error O(h^2)."""
     idx, g, h = _prepare(x, h, indices, out)
     for i, hi in zip(idx, h):
-        t = x[i]
-        x[i] = t + hi
-        up, step_up = f(), x[i] - t
-        x[i] = t - hi
-        down, step_down = f(), t - x[i]
-        g[i] = (up - down) / (step_up + step_down)
-        x[i] = t
+        g[i] = _central_at(f, x, i, hi)
     return g
 
 
-def _central_at(f: Loss, x: np.ndarray, i: int, h: float) -> float:
-    """One central difference of f along e_i with step h (divided by the steps actually taken)."""
+def _central_at(f: Loss, x: np.ndarray, i: int, h: Any) -> Any:
+    """One central difference of f along e_i with step h, divided by the steps actually taken after
+    rounding; x[i] is put back."""
     t = x[i]
     x[i] = t + h
     up, step_up = f(), x[i] - t
     x[i] = t - h
     down, step_down = f(), t - x[i]
     x[i] = t
-    return float((up - down) / (step_up + step_down))
+    return (up - down) / (step_up + step_down)
 
 
 def richardson(f: Loss, x: np.ndarray, h: Steps, indices: Indices = None, out: np.ndarray | None = None) -> np.ndarray:

@@ -52,6 +52,12 @@ def per_gradient(c: Counter, N: int) -> str:
     return f"{formula} = {c.forward_passes:,}" if formula else f"{c.forward_passes:,}"
 
 
+def _passes(c: Counter) -> dict[str, int]:
+    """The accounting both blocks report, predicted or counted: passes, matmuls, FLOPs."""
+    return {"passes": c.forward_passes + c.backward_passes, "forward_passes": c.forward_passes,
+            "backward_passes": c.backward_passes, "matmuls": c.matmuls, "flops": c.flops}  # fmt: skip
+
+
 def true_accounting(
     spec: Spec, epochs: int, methods: tuple[str, ...] = (FORWARD.name, CENTRAL.name, BACKPROP.name)
 ) -> dict[str, Any]:
@@ -60,14 +66,7 @@ def true_accounting(
     for method in methods:
         one = predict(method, spec)
         c = one * epochs
-        out[method] = {
-            "passes": c.forward_passes + c.backward_passes,
-            "forward_passes": c.forward_passes,
-            "backward_passes": c.backward_passes,
-            "matmuls": c.matmuls,
-            "flops": c.flops,
-            "per_gradient": per_gradient(one, spec.n_params),
-        }
+        out[method] = {**_passes(c), "per_gradient": per_gradient(one, spec.n_params)}
     return out
 
 
@@ -94,13 +93,8 @@ def measured(spec: Spec, epochs: int, samples: int, lr: float, on_epoch: OnEpoch
             raise Interrupted(f"interrupted while training with {method}; nothing was written")
         if r.diverged_at is not None:
             raise GradbenchError(f"training with {method} diverged at epoch {r.diverged_at}: {r.cause}")
-        c = r.counts
         out[method] = {
-            "passes": c.forward_passes + c.backward_passes,
-            "forward_passes": c.forward_passes,
-            "backward_passes": c.backward_passes,
-            "matmuls": c.matmuls,
-            "flops": c.flops,
+            **_passes(r.counts),
             "wall_s": r.wall_s,
             "gradient_s": r.gradient_s,
             "final_train_loss": r.history[-1].train_loss,

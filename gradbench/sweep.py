@@ -113,14 +113,6 @@ def _impossible(r: Measurement) -> str | None:
     return None
 
 
-def check_header(path: Path) -> None:
-    """Refuse, before touching it, a file whose first line is not a sweep's header."""
-    with open(path, "rb") as f:
-        first = f.readline().rstrip(b"\r\n").decode(errors="replace")
-    if first and first != ",".join(COLUMNS):
-        raise GradbenchError(f"cannot resume {path}: its columns are not those of a gradbench sweep")
-
-
 def done_keys(rows: list[Measurement], spec: Spec) -> set[tuple[str, ...]]:
     """The (spec, method) keys already in a sweep, refusing a sweep of other conditions."""
     for column in ("activation", "dtype", "seed"):
@@ -236,8 +228,7 @@ def run_sweep(
         done: set[tuple[str, ...]] = set()
         dropped = 0
         if resume:  # every check reads; the file is changed only once all of them pass
-            check_header(path)
-            text, dropped = whole_lines(path)
+            text, dropped = whole_lines(path)  # its whole lines: columns and cells checked by parse_sweep
             done = done_keys(parse_sweep(text, path, need_rows=False), sweep.specs[0])
         meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
         if dropped:
