@@ -15,7 +15,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import numeric
-from .methods import CENTRAL, COMPLEX, FORWARD, METHODS, REFERENCE, RICHARDSON, Method, gradient, relative_error
+from .methods import (
+    CENTRAL,
+    COMPLEX,
+    FORWARD,
+    METHODS,
+    REFERENCE,
+    RICHARDSON,
+    Method,
+    Options,
+    gradient,
+    relative_error,
+)
 from .mlp import MLP
 from .spec import GradbenchError, Spec
 
@@ -88,7 +99,7 @@ def check_outputs(spec: Spec, csv: str | None, png: str | None, force: bool) -> 
     from .estimate import pass_seconds, refuse_past
 
     per_entry = sum(
-        METHODS[m.name].cost(spec, [0], 2**30).forward_passes * len(steps(m, d)) for m in SWEPT for d in DTYPES
+        METHODS[m.name].cost(spec, [0], Options()).forward_passes * len(steps(m, d)) for m in SWEPT for d in DTYPES
     )
     refuse_past(pass_seconds(spec) * per_entry * spec.n_params, LIMIT_S, f"accuracy on N = {spec.n_params:,}",
                 "use a smaller model (the V-curves do not change their shape with N)")  # fmt: skip

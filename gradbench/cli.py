@@ -31,7 +31,7 @@ def compare(
     seed: a.Seed = 0, methods: a.Methods = a.ALL, eps: a.Eps = None, budget: a.CompareBudget = 10.0,
     memory: a.Memory = "1GiB", threads: a.Threads = 1, peer: a.Peer = None, csv: a.CsvOut = None,
     json: a.JsonOut = None, force: a.Force = False, warmup: a.Warmup = 1, runs: a.Runs = None,
-    function: a.Function = None, gradient: a.GradientFn = None, x0: a.X0 = None,
+    segments: a.Segments = None, function: a.Function = None, gradient: a.GradientFn = None, x0: a.X0 = None,
 ) -> None:  # fmt: skip
     """One gradient every way: counts, times, ratios, errors.
 
@@ -47,7 +47,7 @@ def compare(
 
     spec = Spec(layers, hidden, inputs or 0, outputs or 0, batch, activation, dtype, seed)
     chosen = chosen_methods(methods)
-    settings = Settings(budget, eps, memory_bytes(memory), peer, threads, warmup, runs)
+    settings = Settings(budget, eps, memory_bytes(memory), peer, threads, warmup, runs, segments)
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     settings.check(spec, chosen)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import pairwise
 
 from .ops import ADD_COMPLEX, MATMUL_COMPLEX, MUL_COMPLEX, Counter
 from .spec import GradbenchError, Spec
@@ -79,18 +80,23 @@ def tangent_pass(spec: Spec) -> Counter:
     return c + _loss(spec)
 
 
-def segments(layers: int) -> list[tuple[int, int]]:
-    """Checkpointed backprop's segments of layers, [start, end): about sqrt(L) of about sqrt(L) layers each
-    (Chen et al. 2016), so it keeps O(sqrt L) activations for about one extra forward pass."""
-    size = math.isqrt(layers - 1) + 1  # ceil(sqrt(L)) for L >= 1
-    return [(start, min(start + size, layers)) for start in range(0, layers, size)]
+def segments(layers: int, count: int | None = None) -> list[tuple[int, int]]:
+    """Checkpointed backprop's segments of layers, [start, end): `count` of them as even as can be, by
+    default about sqrt(L) of about sqrt(L) layers each (Chen et al. 2016), so it keeps O(sqrt L)
+    activations for about one extra forward pass."""
+    if count is None:
+        count = -(-layers // (math.isqrt(layers - 1) + 1))  # segments of ceil(sqrt(L)) layers
+    if not 1 <= count <= layers:
+        raise GradbenchError(f"--segments must be between 1 and the number of layers ({layers}), got {count}")
+    bounds = [round(i * layers / count) for i in range(count + 1)]
+    return list(pairwise(bounds))
 
 
-def recompute(spec: Spec) -> Counter:
+def recompute(spec: Spec, count: int | None = None) -> Counter:
     """What checkpointed backprop does again on the way back: in each segment, the layers whose outputs it
     needs (all but the segment's last), from the segment's stored input. Every one is a hidden layer."""
     B, w, c = spec.batch, spec.widths, Counter()
-    for start, end in segments(spec.layers):
+    for start, end in segments(spec.layers, count):
         for l in range(start, end - 1):
             mm = 2 * B * w[l] * w[l + 1]
             c = c + Counter(matmuls=1, adds=int(spec.bias), funcs=1, matmul_flops=mm,
@@ -99,33 +105,31 @@ def recompute(spec: Spec) -> Counter:
 
 
 def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
-    """p perturbations of layer l stacked: scale and scatter the column, then layers l+1.. and the loss."""
+    """p perturbations of layer l stacked: each one's column of Z[l] (scale, add, activation), then
+    layers l+1.. and the loss, per perturbation."""
     B, L, w, K = spec.batch, spec.layers, spec.widths, spec.outputs
-    c = Counter(forward_passes=p, multiplies=1 + 2, adds=1 + 2, flops=2 * p * B)  # scale, scatter; loss
-    c.flops += 2 * p * B * K + (p * B * K - p) + p  # residual, square, per-perturbation sum, 1/n
+    c = Counter(forward_passes=p, multiplies=1, adds=1, flops=2 * p * B)  # the perturbed column
     if l < L - 1:
-        c.funcs += 1
-        c.flops += p * B * w[l + 1]
+        c += Counter(funcs=1, flops=p * B)
     for m in range(l + 1, L):
         mm = 2 * p * B * w[m] * w[m + 1]
-        c.matmuls += 1
-        c.matmul_flops += mm
-        c.flops += mm
+        c += Counter(matmuls=1, matmul_flops=mm, flops=mm)
         if spec.bias:
-            c.adds += 1
-            c.flops += p * B * w[m + 1]
+            c += Counter(adds=1, flops=p * B * w[m + 1])
         if m < L - 1:
-            c.funcs += 1
-            c.flops += p * B * w[m + 1]
-    return c
+            c += Counter(funcs=1, flops=p * B * w[m + 1])
+    n = B * K  # the loss: residual, each row's sum of squares, 1/n
+    return c + Counter(adds=2, multiplies=2, flops=p * n + p * (2 * n - 1) + p)
 
 
 def batched(spec: Spec, memory: int, central: bool, indices: Sequence[int] | None = None) -> Counter:
     """The batched finite differences: the shared prefix once (a whole forward pass with its loss for the
     forward difference), then each layer's perturbations in chunks, twice (+h, -h) for the central.
     With `indices` (sorted entries of theta), only those perturbations: each layer chunks its own share."""
-    fixed = entry_bytes(spec, entries(spec, indices), "stacked-twice" if central else "stacked")
-    chunk, total = chunk_size(spec, memory, fixed), layers_pass(spec) if central else forward_pass(spec)
+    from .footprint import batched_chunk
+
+    chunk = batched_chunk(spec, memory, central, entries(spec, indices))
+    total = layers_pass(spec) if central else forward_pass(spec)
     start = 0
     for l, (i, o) in enumerate(_layers(spec)):
         size = i * o + (o if spec.bias else 0)
@@ -139,30 +143,3 @@ def batched(spec: Spec, memory: int, central: bool, indices: Sequence[int] | Non
 def entries(spec: Spec, indices: Sequence[int] | None) -> int:
     """How many gradient entries a method computes: all N, or those asked for."""
     return spec.n_params if indices is None else len(indices)
-
-
-LIVE_BUFFERS = 3  # a batched chunk holds stacked activations, the next layer's output, the residual
-# Words (8 bytes) per gradient entry that a method's N-sized arrays take: the gradient, the entries and
-# their steps, the perturbed losses, the batched methods' (row, column) coordinates. Measured with
-# tracemalloc, rounded up; tests hold every method's traced peak under --memory.
-WORDS_PER_ENTRY = {"loop": 5, "tangent": 4, "complex-copy": 7, "one-pass": 2, "stacked": 8, "stacked-twice": 13}
-
-
-OVERHEAD_BYTES = 2**15  # array headers, index scratch and other small allocations of one gradient
-
-
-def entry_bytes(spec: Spec, entries: int, kind: str) -> int:
-    """Bytes of a method's N-sized arrays for `entries` gradient entries, and of the passes' workspace
-    (three (B, width) buffers per layer, in real and, for the complex step, complex arithmetic)."""
-    workspace = 3 * spec.batch * sum(spec.widths[1:]) * spec.itemsize * (3 if kind == "complex-copy" else 1)
-    return 8 * entries * WORDS_PER_ENTRY[kind] + workspace + OVERHEAD_BYTES
-
-
-def chunk_size(spec: Spec, memory: int, fixed: int) -> int:
-    """Perturbations per chunk of a batched method: what `memory` holds beyond its `fixed` N-sized arrays,
-    at LIVE_BUFFERS (B, widest layer) buffers per perturbation; refused when not even one fits."""
-    per = LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * spec.itemsize
-    if memory - fixed < per:
-        raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
-                             f"at least {fixed + per:,} (N = {spec.n_params:,})")  # fmt: skip
-    return (memory - fixed) // per

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .conditions import available_memory
+from .costs import segments
 from .methods import DEFAULT_MEMORY, METHODS, REFERENCE, GradientResult, Method, Options, relative_error
 from .mlp import MLP
 from .ops import Counter
@@ -38,6 +39,7 @@ class Settings:
     threads: int = 1
     warmup: int = 1  # calls discarded before timing
     runs: int | None = None  # rounds timed; None: as many as the budget allows (5 to 15)
+    segments: int | None = None  # of checkpointed backprop; None: about sqrt(L)
 
     def __post_init__(self) -> None:
         positive_finite("--eps", self.eps)
@@ -51,6 +53,7 @@ class Settings:
         """Everything to refuse before measuring: memory for the model and each method, the reference's
         time against the budget, and the peer's package."""
         spec.check_fits()
+        segments(spec.layers, self.segments)  # refuses a count that does not fit the layers
         self.check_memory(spec, methods)
         self.check_time(spec)
         if self.peer is not None:
@@ -69,13 +72,22 @@ class Settings:
             raise GradbenchError(f"one {REFERENCE.name} gradient of this model is predicted to take {duration(one)}, "
                                  f"and it is timed at least twice: pass --budget {2 * one:.3g} or more")  # fmt: skip
 
+    def options(self) -> Options:
+        """What every method is asked with (the entries to compute aside)."""
+        return Options(eps=self.eps, memory=self.memory, segments=self.segments)
+
     def check_memory(self, spec: Spec, methods: list[str]) -> None:
-        """Refuse, before any work, a method whose N-sized arrays would not fit in --memory."""
+        """Refuse, before any work, a method whose predicted peak (with its tolerance) would not fit in
+        --memory (a batched method shrinks its chunks first, and is refused when one perturbation does
+        not fit)."""
+        from .footprint import tolerance
+
         for name in methods:
-            need = METHODS[name].fixed_bytes(spec)
+            peak = METHODS[name].predicted_peak(spec, self.options())
+            need = peak + tolerance(peak)
             if need > self.memory:
                 raise GradbenchError(f"--memory {self.memory:,} bytes is too small for {name} at N = "
-                                     f"{spec.n_params:,}: its N-sized arrays alone take {need:,}")  # fmt: skip
+                                     f"{spec.n_params:,}: it needs {need:,}")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class Run:
     counts_from: str  # "run": counted while it ran; "model": the cost model (the run was sampled)
     indices: np.ndarray | None = None
     peak_bytes: int | None = None  # traced peak of one gradient (None: sampled, or a peer)
+    peak_predicted: int | None = None  # its closed form (None: a peer)
 
 
 Call = Callable[[Options], Callable[[], None]]
@@ -111,7 +124,7 @@ def time_method(
     runs: int | None = None,
 ) -> Run:  # fmt: skip
     """Time one method in full, or, when it would not fit the budget, on a sample of its entries."""
-    N = model.n_params
+    N, predicted = model.n_params, method.predicted_peak(model.spec, opts)
     last: list[GradientResult] = []
 
     def call(o: Options) -> Callable[[], None]:
@@ -136,10 +149,12 @@ def time_method(
             g = last[0].gradient
             t_base = measure(call(base), 0.2 * budget_s).min  # the fixed cost, least disturbed
             k = len(sample_opts.indices)  # type: ignore[arg-type]  # subset() always sets indices
-            counts = method.cost(model.spec, None, opts.memory)
-            return Run(sample.extrapolated(t_base, N / k, sampled=k), g, counts, "model", sample_opts.indices)
+            counts = method.cost(model.spec, None, opts)
+            timing = sample.extrapolated(t_base, N / k, sampled=k)
+            return Run(timing, g, counts, "model", sample_opts.indices, peak_predicted=predicted)
     timing = measure(call(opts), budget_s, warmup=warmup, runs=runs)
-    return Run(timing, last[0].gradient, last[0].counts, "run", peak_bytes=cold_peak(model, method, opts))
+    peak = cold_peak(model, method, opts)
+    return Run(timing, last[0].gradient, last[0].counts, "run", peak_bytes=peak, peak_predicted=predicted)
 
 
 def cold_peak(model: MLP, method: Method, opts: Options) -> int:
@@ -185,6 +200,7 @@ def measurement(
         predicted_ratio=predicted_ratio,
         rel_error=relative_error(g, ref),
         peak_bytes=run.peak_bytes,
+        peak_predicted_bytes=run.peak_predicted,
     )
 
 
@@ -219,7 +235,7 @@ def measure_methods(
 ) -> list[Measurement]:
     """One Measurement per method (and the peer's), backprop always run: it is the reference."""
     model = MLP.build(spec)
-    opts = Options(eps=settings.eps, memory=settings.memory)
+    opts = settings.options()
     rng = np.random.default_rng(spec.seed)
     order = [REFERENCE.name] + [m for m in methods if m != REFERENCE.name]
     runs: dict[str, Run] = {}

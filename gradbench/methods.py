@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import costs, numeric
+from . import costs, footprint, numeric
 from .batched import perturbed_losses
 from .mlp import MLP
 from .ops import Counter, add, dot, func, matmul, multiply, subtract
@@ -33,12 +33,14 @@ DEFAULT_MEMORY = 2**30  # bytes a batched method may use for its stacked perturb
 @dataclass(frozen=True)
 class Options:
     """eps: an absolute finite-difference step overriding the default relative one.
-    indices: compute only these gradient entries (the rest are NaN). memory: bytes a batched method
-    may use for its stacked perturbations."""
+    indices: compute only these gradient entries (the rest are NaN). memory: the bytes a method may
+    allocate (the batched methods size their chunks to it). segments: how many segments checkpointed
+    backprop cuts the layers into (None: about sqrt(L))."""
 
     eps: float | None = None
     indices: np.ndarray | None = None
     memory: int = DEFAULT_MEMORY
+    segments: int | None = None
 
 
 class GradientResult(NamedTuple):
@@ -49,8 +51,10 @@ class GradientResult(NamedTuple):
 
 
 Compute = Callable[[MLP, Options], GradientResult]
-# (spec, the sorted entries computed or None for all, memory bytes) -> the counts the method performs
-Cost = Callable[[Spec, Sequence[int] | None, int], Counter]
+# (spec, the sorted entries computed or None for all, options) -> the counts the method performs
+Cost = Callable[[Spec, Sequence[int] | None, "Options"], Counter]
+# (spec, how many entries it computes, options) -> the bytes of the arrays alive at its peak
+Peak = Callable[[Spec, int, "Options"], int]
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,14 @@ class Method:
     color: str  # matplotlib colour in the plots
     sampleable: bool = True  # computes entry by entry and honours Options.indices
     label: str = ""  # table label: the name (default), or a longer label that contains it
-    memory_kind: str = "loop"  # its N-sized arrays, a key of costs.WORDS_PER_ENTRY
+    peak: Peak = lambda spec, entries, o: footprint.loop(spec, entries)
     rule: numeric.Rule | None = None  # the numeric rule it applies to the loss (for any f: accuracy, userfn)
     order: int | None = None  # its truncation error is O(h^order)
 
-    def fixed_bytes(self, spec: Spec) -> int:
-        """Bytes its N-sized arrays take for the whole gradient (a batched method's chunks come on top,
-        sized to fit what --memory leaves)."""
-        return costs.entry_bytes(spec, spec.n_params, self.memory_kind)
+    def predicted_peak(self, spec: Spec, opts: Options | None = None, indices: Sequence[int] | None = None) -> int:
+        """The closed-form peak bytes of one gradient (footprint.py); the measured peak is within
+        footprint.tolerance of it."""
+        return self.peak(spec, costs.entries(spec, indices), opts or Options())
 
 
 METHODS: dict[str, Method] = {}
@@ -121,8 +125,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 # --- helpers shared by the methods -------------------------------------------------------------
 
 
-def _indices(model: MLP, opts: Options) -> np.ndarray:
-    return np.arange(model.n_params) if opts.indices is None else np.asarray(opts.indices)
+def _indices(opts: Options) -> np.ndarray | None:
+    """The entries asked for, sorted (None: all of them, with no N-sized index array)."""
+    return None if opts.indices is None else np.sort(opts.indices)
 
 
 def _empty_gradient(model: MLP, opts: Options) -> np.ndarray:
@@ -133,16 +138,19 @@ def _empty_gradient(model: MLP, opts: Options) -> np.ndarray:
 
 def steps(model: MLP, opts: Options, rule: numeric.Rule, idx: np.ndarray | None = None) -> np.ndarray:
     """The steps of a finite-difference `rule` (numeric.default_steps), or the user's absolute --eps;
-    for the entries idx only, if given."""
-    theta = model.theta if idx is None else model.theta[idx]
+    for the entries idx only, if given. One new array of len(idx) (of N when idx is None)."""
+    theta = model.theta if idx is None else model.theta[idx]  # a copy when indexed: the steps go into it
     if opts.eps is not None:
         return np.full(theta.shape, opts.eps, model.dtype)
-    return numeric.default_steps(theta, rule)
+    return numeric.default_steps(theta, rule, out=None if idx is None else theta)
 
 
-def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The step a finite difference really takes after rounding: fl(theta + h) - theta."""
-    return (theta + h) - theta
+def _taken(theta: np.ndarray, h: np.ndarray, sign: int = 1) -> np.ndarray:
+    """The step a finite difference really takes after rounding, written over h: fl(theta + h) - theta,
+    or for sign -1, theta - fl(theta - h)."""
+    if sign > 0:
+        return np.subtract(np.add(theta, h, out=h), theta, out=h)
+    return np.subtract(theta, np.subtract(theta, h, out=h), out=h)
 
 
 # --- the methods ---------------------------------------------------------------------------------
@@ -150,7 +158,7 @@ def _taken(theta: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
-    c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
+    c, W, b, idx = Counter(), model.W, model.b, _indices(opts)
     h = steps(model, opts, numeric.forward_difference, idx)
     g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
@@ -158,7 +166,7 @@ def forward_difference(model: MLP, opts: Options) -> GradientResult:
 
 def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
-    c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
+    c, W, b, idx = Counter(), model.W, model.b, _indices(opts)
     h = steps(model, opts, numeric.central_difference, idx)
     g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
@@ -166,7 +174,7 @@ def central_difference(model: MLP, opts: Options) -> GradientResult:
 
 def richardson(model: MLP, opts: Options) -> GradientResult:
     """(4 D(h/2) - D(h)) / 3 of central differences D: 4N forward passes, error O(h^4)."""
-    c, W, b, idx = Counter(), model.W, model.b, _indices(model, opts)
+    c, W, b, idx = Counter(), model.W, model.b, _indices(opts)
     h = steps(model, opts, numeric.richardson, idx)
     g = numeric.richardson(lambda: forward(model, W, b, c), model.theta, h, idx, _empty_gradient(model, opts))
     return GradientResult(g, c)
@@ -178,7 +186,7 @@ def complex_step(model: MLP, opts: Options) -> GradientResult:
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
     W, b = model.views(z)
     h = numeric.COMPLEX_STEP if opts.eps is None else opts.eps
-    g = numeric.complex_step(lambda: forward(model, W, b, c), z, h, _indices(model, opts), _empty_gradient(model, opts))
+    g = numeric.complex_step(lambda: forward(model, W, b, c), z, h, _indices(opts), _empty_gradient(model, opts))
     return GradientResult(g, c)
 
 
@@ -187,7 +195,8 @@ def forward_mode(model: MLP, opts: Options) -> GradientResult:
     c, g = Counter(), _empty_gradient(model, opts)
     v = np.zeros(model.n_params, model.dtype)
     dW, db = model.views(v)
-    for i in _indices(model, opts):
+    idx = _indices(opts)
+    for i in range(model.n_params) if idx is None else idx:
         v[i] = 1.0
         g[i] = jvp(model, dW, db, c)[1]
         v[i] = 0.0
@@ -206,7 +215,8 @@ def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:
     """Backprop keeping only each segment's input (costs.segments: about sqrt(L) of them), recomputing a
     segment's activations on the way back: O(sqrt L) activations for about one extra forward pass."""
     c, L = Counter(), len(model.W)
-    starts = {start for start, _ in costs.segments(L)}
+    parts = costs.segments(L, opts.segments)
+    starts = {start for start, _ in parts}
     kept, A = {0: model.X}, model.X
     for l in range(L):  # forward: every layer's output is dropped but the segments' inputs
         A = _layer(model, l, A, c)
@@ -217,7 +227,7 @@ def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:
     multiply(c, dot(c, R.reshape(-1), R.reshape(-1)), 1.0 / R.size)  # the loss, as a forward pass has it
     dZ, g = multiply(c, R, 2.0 / R.size), np.empty(model.n_params, model.dtype)
     gW, gb = model.views(g)
-    for start, end in reversed(costs.segments(L)):
+    for start, end in reversed(parts):
         acts = [kept[start]]
         for l in range(start, end - 1):  # the segment again, from its kept input
             acts.append(_layer(model, l, acts[-1], c))
@@ -237,20 +247,25 @@ def _layer(model: MLP, l: int, A: np.ndarray, c: Counter) -> np.ndarray:
 
 def forward_batched(model: MLP, opts: Options) -> GradientResult:
     """The forward difference with every perturbed loss of a layer in a few tall matmuls (batched.py)."""
-    c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    up = _taken(model.theta[idx], steps(model, opts, numeric.forward_difference, idx))
-    L0, (L_up,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
-    g[idx] = (L_up - L0) / up
+    c, idx, g = Counter(), _indices(opts), _empty_gradient(model, opts)
+    theta = model.theta if idx is None else model.theta[idx]
+    up = _taken(theta, steps(model, opts, numeric.forward_difference, idx))
+    L0, (d,) = perturbed_losses(model, idx, [up], c, opts.memory, base_loss=True)
+    assert L0 is not None  # asked for with base_loss
+    np.subtract(d, L0, out=d)
+    g[... if idx is None else idx] = np.divide(d, up, out=d)
     return GradientResult(g, c)
 
 
 def central_batched(model: MLP, opts: Options) -> GradientResult:
     """The central difference, batched: 2N losses, the shared prefix computed once."""
-    c, idx, g = Counter(), np.sort(_indices(model, opts)), _empty_gradient(model, opts)
-    theta, h = model.theta[idx], steps(model, opts, numeric.central_difference, idx)
-    up, down = _taken(theta, h), -_taken(theta, -h)
-    _, (L_up, L_down) = perturbed_losses(model, idx, [up, -down], c, opts.memory, base_loss=False)
-    g[idx] = (L_up - L_down) / (up + down)
+    c, idx, g = Counter(), _indices(opts), _empty_gradient(model, opts)
+    theta = model.theta if idx is None else model.theta[idx]
+    h = steps(model, opts, numeric.central_difference, idx)
+    up, down = _taken(theta, h.copy()), np.negative(_taken(theta, h, sign=-1), out=h)  # down: -(step taken)
+    _, (d, L_down) = perturbed_losses(model, idx, [up, down], c, opts.memory, base_loss=False)
+    np.subtract(d, L_down, out=d)
+    g[... if idx is None else idx] = np.divide(d, np.subtract(up, down, out=up), out=d)
     return GradientResult(g, c)
 
 
@@ -262,7 +277,7 @@ FORWARD = register(
     Method(
         "forward",
         forward_difference,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec) * (costs.entries(spec, idx) + 1),
+        cost=lambda spec, idx, o: costs.forward_pass(spec) * (costs.entries(spec, idx) + 1),
         description="forward difference (L(θ+h eᵢ) − L(θ)) / h: N+1 passes, O(h)",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C0",
@@ -274,7 +289,7 @@ CENTRAL = register(
     Method(
         "central",
         central_difference,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec) * (2 * costs.entries(spec, idx)),
+        cost=lambda spec, idx, o: costs.forward_pass(spec) * (2 * costs.entries(spec, idx)),
         description="central difference (L(θ+h eᵢ) − L(θ−h eᵢ)) / 2h: 2N passes, O(h²)",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C1",
@@ -286,7 +301,7 @@ RICHARDSON = register(
     Method(
         "richardson",
         richardson,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec) * (4 * costs.entries(spec, idx)),
+        cost=lambda spec, idx, o: costs.forward_pass(spec) * (4 * costs.entries(spec, idx)),
         description="central differences at h and h/2, extrapolated (4 D(h/2) − D(h)) / 3: 4N passes, O(h⁴)",
         rtol={"float64": 1e-9, "float32": 1e-3},
         color="C6",
@@ -298,35 +313,35 @@ COMPLEX = register(
     Method(
         "complex",
         complex_step,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec, complex_=True) * costs.entries(spec, idx),
+        cost=lambda spec, idx, o: costs.forward_pass(spec, complex_=True) * costs.entries(spec, idx),
         description="complex step Im L(θ + i h eᵢ) / h: N complex passes, exact",
         rtol={"float64": 1e-13, "float32": 5e-5},
         color="C2",
         rule=numeric.complex_step,
         order=2,
-        memory_kind="complex-copy",
+        peak=lambda spec, entries, o: footprint.complex_step(spec, entries),
     )
 )
 FORWARD_MODE = register(
     Method(
         "forward-mode",
         forward_mode,
-        cost=lambda spec, idx, memory: costs.tangent_pass(spec) * costs.entries(spec, idx),
+        cost=lambda spec, idx, o: costs.tangent_pass(spec) * costs.entries(spec, idx),
         description="forward-mode AD: one dual-number pass per direction eᵢ, exact",
         rtol={"float64": 1e-13, "float32": 1e-5},
         color="C3",
-        memory_kind="tangent",
+        peak=lambda spec, entries, o: footprint.forward_mode(spec, entries),
     )
 )
 BACKPROP = register(
     Method(
         "backprop",
         backprop,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec) + costs.backward_pass(spec),
+        cost=lambda spec, idx, o: costs.forward_pass(spec) + costs.backward_pass(spec),
         description="backprop: one forward pass keeping activations, one backward pass",
         rtol={"float64": 0.0, "float32": 0.0},
         color="k",
-        memory_kind="one-pass",
+        peak=lambda spec, entries, o: footprint.backprop(spec, entries),
         sampleable=False,
     )
 )
@@ -334,11 +349,13 @@ BACKPROP_CHECKPOINT = register(
     Method(
         "backprop-checkpoint",
         backprop_checkpoint,
-        cost=lambda spec, idx, memory: costs.forward_pass(spec) + costs.backward_pass(spec) + costs.recompute(spec),
+        cost=lambda spec, idx, o: (
+            costs.forward_pass(spec) + costs.backward_pass(spec) + costs.recompute(spec, o.segments)
+        ),
         description="backprop keeping only √L segment inputs, recomputing each segment backwards (Chen 2016)",
         rtol={"float64": 1e-13, "float32": 1e-5},
         color="C9",
-        memory_kind="one-pass",
+        peak=lambda spec, entries, o: footprint.checkpoint(spec, o.segments),
         sampleable=False,
     )
 )
@@ -346,22 +363,22 @@ FORWARD_BATCHED = register(
     Method(
         "forward-batched",
         forward_batched,
-        cost=lambda spec, idx, memory: costs.batched(spec, memory, central=False, indices=idx),
+        cost=lambda spec, idx, o: costs.batched(spec, o.memory, central=False, indices=idx),
         description="forward difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-5, "float32": 5e-2},
         color="C4",
-        memory_kind="stacked",
+        peak=lambda spec, entries, o: footprint.batched(spec, o.memory, False, entries),
     )
 )
 CENTRAL_BATCHED = register(
     Method(
         "central-batched",
         central_batched,
-        cost=lambda spec, idx, memory: costs.batched(spec, memory, central=True, indices=idx),
+        cost=lambda spec, idx, o: costs.batched(spec, o.memory, central=True, indices=idx),
         description="central difference, each layer's perturbations in tall matmuls",
         rtol={"float64": 1e-8, "float32": 1e-2},
         color="C5",
-        memory_kind="stacked-twice",
+        peak=lambda spec, entries, o: footprint.batched(spec, o.memory, True, entries),
     )
 )
 
@@ -378,12 +395,17 @@ def gradient(
     eps: float | None = None,
     indices: np.ndarray | None = None,
     memory: int = DEFAULT_MEMORY,
+    segments: int | None = None,
 ) -> GradientResult:
     """The gradient of `model`'s loss by `method`, with a Counter of every operation that ran."""
-    return lookup(method).compute(model, Options(eps=eps, indices=indices, memory=memory))
+    return lookup(method).compute(model, Options(eps=eps, indices=indices, memory=memory, segments=segments))
 
 
-def predict(method: str, spec: Spec, indices: Sequence[int] | None = None, memory: int = DEFAULT_MEMORY) -> Counter:
+def predict(
+    method: str, spec: Spec, indices: Sequence[int] | None = None, memory: int = DEFAULT_MEMORY,
+    segments: int | None = None,
+) -> Counter:  # fmt: skip
     """The counts `method` performs for the gradient of `spec`, or for the sorted entries `indices` of it
     (the batched methods' chunking depends on `memory`, their buffer budget in bytes)."""
-    return lookup(method).cost(spec, None if indices is None else sorted(indices), memory)
+    opts = Options(memory=memory, segments=segments)
+    return lookup(method).cost(spec, None if indices is None else sorted(indices), opts)

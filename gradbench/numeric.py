@@ -91,11 +91,14 @@ Rule = Callable[..., np.ndarray]
 STEP_POWER: dict[Rule, float] = {}  # filled below: the default step is eps^power * max(1, |x_i|)
 
 
-def default_steps(x: np.ndarray, rule: Rule) -> np.ndarray:
+def default_steps(x: np.ndarray, rule: Rule, out: np.ndarray | None = None) -> np.ndarray:
     """h_i = eps^p max(1, |x_i|) in x's precision: p = 1/2 balances a forward difference's O(h)
     truncation against its eps/h round-off, p = 1/3 a central difference's O(h^2), p = 1/5 Richardson's
-    O(h^4)."""
-    return np.finfo(x.dtype).eps ** STEP_POWER[rule] * np.maximum(1.0, np.abs(x))
+    O(h^4). Computed in one array (`out`, which may be x itself)."""
+    h = np.abs(x, out=out)
+    np.maximum(h, 1.0, out=h)
+    h *= np.finfo(x.dtype).eps ** STEP_POWER[rule]
+    return h
 
 
 def gradient(

@@ -105,11 +105,14 @@ def dot(c: Counter, a: np.ndarray, b: np.ndarray) -> Any:
     return r
 
 
-def scatter_add(c: Counter, Z: np.ndarray, k: np.ndarray, vals: np.ndarray) -> None:
-    """Z[p, :, k[p]] += vals[p] for every p: one column of each stacked (P, B, n) slice, counted as an add."""
-    Z[np.arange(len(k)), :, k] += vals
+def sum_of_squares(c: Counter, a: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares of a real (P, n): P inner products in one call, counted like `dot`
+    (one multiply and one add, 2n-1 FLOPs per row)."""
+    r = np.einsum("ij,ij->i", a, a)
+    c.multiplies += 1
     c.adds += 1
-    c.flops += vals.size * (ADD_COMPLEX if Z.dtype.kind == "c" else 1)
+    c.flops += a.shape[0] * (2 * a.shape[1] - 1)
+    return r
 
 
 def func(c: Counter, f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -144,6 +144,13 @@ def _mark(r: Measurement) -> str:
     return "~" if r.estimated else ""
 
 
+def _peak(r: Measurement) -> str:
+    """The measured peak, or the predicted one (marked ~) for a method not run in full."""
+    if r.peak_bytes is not None:
+        return _bytes(r.peak_bytes)
+    return "-" if r.peak_predicted_bytes is None else "~" + _bytes(r.peak_predicted_bytes)
+
+
 # The comparison's columns, in display order, each with its priority: what must be on screen first.
 COMPARE_KEY: list[Column[Measurement]] = [Column("method", lambda r: label(r.method), justify="left")]
 COMPARE_COLUMNS: list[Column[Measurement]] = [
@@ -157,7 +164,7 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
     Column("time", lambda r: _mark(r) + seconds(r.time_s), 1),
     Column("IQR", spread, 3),
     Column("mean ± σ", lambda r: _mean(r), 4),
-    Column("peak", lambda r: "-" if r.peak_bytes is None else _bytes(r.peak_bytes), 4),
+    Column("peak", lambda r: _peak(r), 4),
     Column("runs", lambda r: str(r.rounds), 6),
     Column("time/bp", lambda r: _mark(r) + ratio(r.time_ratio), 1),
     Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
@@ -166,7 +173,8 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
 LEGEND = (
     "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, IQR: "
     "half its interquartile range, mean ± σ: mean and standard deviation; peak: the memory one gradient "
-    "allocates, its buffers included (tracemalloc); /bp: ratio to backprop; "
+    "allocates, its buffers included (tracemalloc; ~: predicted in closed form, not run in full); "
+    "/bp: ratio to backprop; "
     "rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
 )
 

@@ -50,6 +50,7 @@ class Measurement:
     rel_error: float  # max|g - g_bp| / max(max|g|, max|g_bp|), over the entries computed
     peak_bytes: int | None = None  # peak bytes one gradient allocated, buffers included (tracemalloc); None:
     # not measured (a sampled method, whose full run was not made, or a peer)
+    peak_predicted_bytes: int | None = None  # the closed form of footprint.py (None: a peer)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -5,8 +5,9 @@ from hypothesis import strategies as st
 from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, Spec, gradient, predict
-from gradbench.costs import LIVE_BUFFERS, backward_pass, forward_pass
-from gradbench.methods import BACKPROP, CENTRAL, FORWARD, FORWARD_BATCHED
+from gradbench.costs import backward_pass, forward_pass
+from gradbench.footprint import memory_for_chunk
+from gradbench.methods import BACKPROP, CENTRAL, CENTRAL_BATCHED, FORWARD, FORWARD_BATCHED
 from gradbench.reproduce import SEED_SPEC
 
 specs = mlp_specs(layers=5, hidden=7, inputs=5, batch=4, activations=("sigmoid", "tanh", "relu"), bias=(True, False))
@@ -14,12 +15,10 @@ specs = mlp_specs(layers=5, hidden=7, inputs=5, batch=4, activations=("sigmoid",
 
 @given(spec=specs, chunk=st.sampled_from([1, 3, 10**6]))
 def test_every_registered_method_counts_what_its_registry_entry_predicts(spec, chunk):
-    """For any chunking of the batched methods: --memory holds their N-sized arrays and `chunk`
-    perturbations' buffers."""
+    """For any chunking of the batched methods (a --memory that holds `chunk` perturbations)."""
     model = MLP.build(spec)
-    per = LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * spec.itemsize
-    for name, method in METHODS.items():
-        memory = method.fixed_bytes(spec) + chunk * per
+    for name in METHODS:
+        memory = memory_for_chunk(spec, name == CENTRAL_BATCHED.name, spec.n_params, chunk)
         _, counted = gradient(model, name, memory=memory)
         assert counted == predict(name, spec, memory=memory), name
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient, loss, predict, relative_error
-from gradbench.costs import LIVE_BUFFERS
+from gradbench.footprint import memory_for_chunk
 from gradbench.methods import BACKPROP, FORWARD, FORWARD_BATCHED, REFERENCE
 
 specs = mlp_specs()
@@ -121,7 +121,7 @@ def test_batched_evaluates_the_same_perturbed_losses_as_the_loop(spec, chunk):
     idx = np.arange(model.n_params)
     theta = model.theta.copy()
     delta = ((theta + 1e-3) - theta) * np.where(idx % 2, 1, -1)  # representable steps, both signs
-    memory = FORWARD_BATCHED.fixed_bytes(spec) + chunk * LIVE_BUFFERS * spec.batch * max(spec.widths[1:]) * 8
+    memory = memory_for_chunk(spec, False, model.n_params, chunk)
     L0, (batched,) = perturbed_losses(model, idx, [delta], Counter(), memory, base_loss=True)
     assert np.allclose(batched, loop_losses(model, idx, delta), rtol=1e-12, atol=0)
     assert pytest.approx(loss(model), rel=1e-14) == L0
