@@ -26,6 +26,8 @@ class MLP:
         self.theta = np.ascontiguousarray(theta, dtype=self.dtype)
         self.X = np.ascontiguousarray(X, dtype=self.dtype)
         self.Y = np.ascontiguousarray(Y, dtype=self.dtype)
+        w = spec.widths  # the layout, computed once: views are made on every gradient
+        self._layout = [(ws, (w[l], w[l + 1]), bs) for l, (ws, bs) in enumerate(layer_slices(spec))]
         self.W, self.b = self.views(self.theta)
         self.act: Activation
         self.act_grad: Activation
@@ -58,7 +60,8 @@ class MLP:
 
     def views(self, vec: np.ndarray) -> Views:
         """W and b views into any flat vector laid out like theta (a gradient, a tangent, a copy)."""
-        return views(vec, self.spec)
+        W = [vec[ws].reshape(shape) for ws, shape, _ in self._layout]
+        return W, [None if bs is None else vec[bs] for _, _, bs in self._layout]
 
     def set_params(self, theta: np.ndarray) -> None:
         """Copy new values into theta in place (the views stay valid)."""

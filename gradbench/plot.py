@@ -1,5 +1,6 @@
 """The sweep as a picture: time (or FLOPs) per gradient against N on log-log axes with fitted slopes,
-and the time ratio to backprop against N beside the ratio the pass counts predict."""
+the time ratio to backprop against N beside the ratio the pass counts predict, and the peak memory of
+one gradient against N beside its closed form, with fitted slopes."""
 
 from __future__ import annotations
 
@@ -118,15 +119,34 @@ def summarize(table: pd.DataFrame, show_counts: bool = False) -> dict[str, Any]:
     """Per (method, batch, depth) series: the log-log slope of its cost against N (larger half of N) and
     the N at which its ratio to backprop reaches 10x, 100x, 1000x."""
     y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
-    summary: dict[str, Any] = {"slopes": {}, "crossings": {}}
+    summary: dict[str, Any] = {"slopes": {}, "crossings": {}, "memory_slopes": {}}
     deep = table["layers"].nunique() > 1
     for method, batch, layers, part in series(table):
         n = part["n_params"].to_numpy(float)
         key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
         summary["slopes"][key] = fit_slope(n, part[y_col].to_numpy(float))
+        summary["memory_slopes"][key] = fit_slope(n, peaks(part)[0])
         if method != REFERENCE.name:
             summary["crossings"][key] = crossings(n, part[r_col].to_numpy(float))
     return summary
+
+
+def peaks(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(peak bytes: measured, or predicted where the method was sampled; predicted; True where measured)."""
+    measured = part["peak_bytes"].to_numpy(float, na_value=np.nan)
+    predicted = part["peak_predicted_bytes"].to_numpy(float, na_value=np.nan)
+    have = np.isfinite(measured)
+    return np.where(have, measured, predicted), predicted, have
+
+
+def _draw_memory(ax: Axes, table: pd.DataFrame, enc: Encoding) -> None:
+    """Peak memory against N: measured points filled, predicted-only ones hollow, the closed form thick."""
+    for method, batch, layers, part in series(table):
+        n, (y, predicted, have) = part["n_params"].to_numpy(float), peaks(part)
+        c = color(method)
+        ax.plot(n, predicted / 2**20, color=c, lw=3, alpha=0.25)
+        ax.plot(n, y / 2**20, enc.style[batch], color=c, lw=enc.width[layers])
+        _points(ax, n, y / 2**20, ~have, enc.marker[batch], c)
 
 
 def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_counts: bool) -> None:
@@ -149,7 +169,7 @@ def _draw(left: Axes, right: Axes, table: pd.DataFrame, enc: Encoding, show_coun
             right.plot(n, passes / 2, color=c, lw=3, alpha=0.25)  # backprop does 2 passes
 
 
-def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None:
+def _decorate(left: Axes, right: Axes, memory: Axes, enc: Encoding, show_counts: bool) -> None:
     """Log-log axes, the 10x/100x/1000x guides, titles and the two legends."""
     from matplotlib.lines import Line2D
     from matplotlib.ticker import NullFormatter
@@ -158,7 +178,7 @@ def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None
         right.axhline(level, color="grey", lw=0.6, ls=":")
         right.annotate(f"{level}x", (1, level), xycoords=("axes fraction", "data"), xytext=(-4, 2),
                        textcoords="offset points", ha="right", va="bottom", color="grey", fontsize=8)  # fmt: skip
-    for ax in (left, right):
+    for ax in (left, right, memory):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())  # 2x10^1, 3x10^1, ... collide on narrow decades
@@ -179,6 +199,8 @@ def _decorate(left: Axes, right: Axes, enc: Encoding, show_counts: bool) -> None
         Line2D([], [], color="grey", lw=3, alpha=0.25, label="predicted: passes / 2"),
     ]
     right.legend(handles=handles, fontsize=8, loc="upper left")
+    memory.set_ylabel("peak memory of one gradient (MiB)")
+    memory.set_title("memory: measured (points), closed form (thick)", fontsize=11)
 
 
 def caption(summary: dict[str, Any]) -> str:
@@ -191,7 +213,11 @@ def caption(summary: dict[str, Any]) -> str:
     if not by_method:
         return "one model size per series: no slope to fit"
     clauses = "; ".join(f"{label(m)} {', '.join(v)}" for m, v in by_method.items())
-    return "log-log slope of cost against N, on the larger half of N: " + clauses
+    memory = {k.split(" ", 1)[0]: v for k, v in summary.get("memory_slopes", {}).items() if np.isfinite(v)}
+    text = "log-log slope of cost against N, on the larger half of N: " + clauses
+    if memory:  # one slope per method (its first series) keeps the caption to a few lines
+        text += ". Of peak memory: " + ", ".join(f"{label(m)} {v:.2f}" for m, v in memory.items())
+    return text
 
 
 @np.errstate(all="ignore")  # huge or tiny times: their logs and fits are drawn or reported, not warned about
@@ -206,11 +232,12 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     enc = Encoding.of(table)
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 7))
+    fig, (left, right, memory) = plt.subplots(1, 3, figsize=(21, 7))
     fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.09, 1, 0.91)))  # room for the caption below
     summary = summarize(table, show_counts)
     _draw(left, right, table, enc, show_counts)
-    _decorate(left, right, enc, show_counts)
+    _draw_memory(memory, table, enc)
+    _decorate(left, right, memory, enc, show_counts)
     what = "FLOPs" if show_counts else "time"
     fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)
     fig.text(0.01, 0.005, caption(summary), fontsize=8, va="bottom", ha="left", wrap=True)

@@ -442,9 +442,11 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
         method, rest = key.split(" ", 1)
         cross = summary["crossings"].get(key, {})
         where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
+        memory = summary.get("memory_slopes", {}).get(key, math.nan)
         lines.append(
             f"{label(method)} ({rest}): "
             + (f"log-log slope {slope:.2f}" if math.isfinite(slope) else "one size: no slope")
+            + (f", of peak memory {memory:.2f}" if math.isfinite(memory) else "")
             + (f"; ratio to {REFERENCE.name} reaches {where}" if where else "")
         )
     return lines
