@@ -43,3 +43,33 @@ def test_the_straight_line_floor_computes_the_same_gradient():
 
     model = MLP.build(Spec(layers=3, hidden=10, batch=2))
     assert relative_error(straight_line(model)(), gradient(model, "backprop").gradient) < 1e-14
+
+
+@pytest.mark.parametrize("layers", [1, 3, 8, 17])
+def test_any_number_of_segments_gives_the_gradient_for_the_work_and_memory_its_closed_forms_predict(layers):
+    """--segments k: k segments as even as can be; one segment recomputes L-1 layers, L segments none."""
+    from gradbench import METHODS
+    from gradbench.footprint import tolerance
+    from gradbench.measure import cold_peak
+    from gradbench.methods import Options
+
+    spec = Spec(layers=layers, hidden=12, batch=16)
+    model = MLP.build(spec)
+    reference, bp = gradient(model, "backprop")
+    method = METHODS["backprop-checkpoint"]
+    for k in range(1, layers + 1):
+        sizes = [e - s for s, e in segments(layers, k)]
+        assert len(sizes) == k and sum(sizes) == layers and max(sizes) - min(sizes) <= 1
+        g, counts = gradient(model, method.name, segments=k)
+        assert relative_error(g, reference) == 0.0
+        assert counts == predict(method.name, spec, segments=k)
+        assert counts.forward_passes == 1 and counts.matmuls - bp.matmuls == layers - k
+        opts = Options(segments=k)
+        predicted = method.predicted_peak(spec, opts)
+        assert abs(cold_peak(model, method, opts) - predicted) <= tolerance(predicted), k
+
+
+@pytest.mark.parametrize("k", ["0", "4"])
+def test_a_number_of_segments_the_layers_cannot_hold_is_refused(cli, k):
+    code, _, err = cli("compare", "--layers", "3", "--methods", "backprop-checkpoint", "--segments", k)
+    assert code == 2 and err.count("\n") == 1 and "--segments" in err, err
