@@ -8,6 +8,8 @@ s is the dtype's itemsize, W the sum of the layer widths past the input, K the o
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .costs import segments
@@ -26,8 +28,10 @@ def tolerance(predicted: int) -> int:
 
 def ufunc_buffer(spec: Spec, rows: int, itemsize: int) -> int:
     """NumPy's scratch for a broadcast operation (a bias add, Y subtracted from stacked outputs): up to
-    its buffer size in elements of the widest (rows, w) operand."""
-    return min(np.getbufsize(), rows * max(spec.widths[1:])) * itemsize
+    its buffer size in elements of the widest (rows, w) operand, the (rows, K) output without biases.
+    (Measured: a broadcast copy takes none.)"""
+    width = max(spec.widths[1:]) if spec.bias else spec.outputs
+    return min(np.getbufsize(), rows * width) * itemsize
 
 
 def workspace(spec: Spec, itemsize: int) -> int:
@@ -100,6 +104,7 @@ def bound(predicted: int) -> int:
     return predicted + tolerance(predicted)
 
 
+@lru_cache(maxsize=256)  # searched once per shape: a small batched gradient takes a hundred microseconds
 def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
     """Perturbations per chunk: CHUNK_ROWS rows and no more than the largest layer has, fewer if --memory
     would not hold their bound (refused when not even one fits)."""
@@ -122,7 +127,8 @@ def memory_for_chunk(spec: Spec, central: bool, entries: int, chunk: int) -> int
 
 
 def _batched_at(spec: Spec, central: bool, entries: int, chunk: int) -> int:
-    """The fixed part, `chunk` perturbations' buffers, and NumPy's scratch broadcasting over a chunk."""
+    """The fixed part, `chunk` perturbations' buffers, and NumPy's scratch broadcasting over a chunk
+    (the bias adds, and Y subtracted from every perturbation's outputs)."""
     scratch = ufunc_buffer(spec, chunk * spec.batch, spec.itemsize)
     return batched_fixed(spec, central, entries) + chunk * per_perturbation(spec) + scratch
 

@@ -108,7 +108,7 @@ def dot(c: Counter, a: np.ndarray, b: np.ndarray) -> Any:
 def sum_of_squares(c: Counter, a: np.ndarray) -> np.ndarray:
     """Each row's sum of squares of a real (P, n): P inner products in one call, counted like `dot`
     (one multiply and one add, 2n-1 FLOPs per row)."""
-    r = np.einsum("ij,ij->i", a, a)
+    r = np.vecdot(a, a)
     c.multiplies += 1
     c.adds += 1
     c.flops += a.shape[0] * (2 * a.shape[1] - 1)

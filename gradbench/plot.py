@@ -204,20 +204,19 @@ def _decorate(left: Axes, right: Axes, memory: Axes, enc: Encoding, show_counts:
 
 
 def caption(summary: dict[str, Any]) -> str:
-    """The fitted log-log slopes, one clause per method (a one-size series has none to fit)."""
-    by_method: dict[str, list[str]] = {}
-    for key, slope in summary["slopes"].items():
-        method, rest = key.split(" ", 1)
-        if np.isfinite(slope):
-            by_method.setdefault(method, []).append(f"{slope:.2f} ({rest})")
-    if not by_method:
-        return "one model size per series: no slope to fit"
-    clauses = "; ".join(f"{label(m)} {', '.join(v)}" for m, v in by_method.items())
-    memory = {k.split(" ", 1)[0]: v for k, v in summary.get("memory_slopes", {}).items() if np.isfinite(v)}
-    text = "log-log slope of cost against N, on the larger half of N: " + clauses
-    if memory:  # one slope per method (its first series) keeps the caption to a few lines
-        text += ". Of peak memory: " + ", ".join(f"{label(m)} {v:.2f}" for m, v in memory.items())
-    return text
+    """The fitted log-log slopes of cost and of peak memory, one clause per method (a one-size series
+    has none to fit)."""
+    parts = []
+    for title, slopes in (("cost", summary["slopes"]), ("peak memory", summary.get("memory_slopes", {}))):
+        by_method: dict[str, list[str]] = {}
+        for key, slope in slopes.items():
+            method, rest = key.split(" ", 1)
+            if np.isfinite(slope):
+                by_method.setdefault(method, []).append(f"{slope:.2f} ({rest})")
+        if by_method:
+            clauses = "; ".join(f"{label(m)} {', '.join(v)}" for m, v in by_method.items())
+            parts.append(f"log-log slope of {title} against N, on the larger half of N: {clauses}")
+    return ". ".join(parts) if parts else "one model size per series: no slope to fit"
 
 
 @np.errstate(all="ignore")  # huge or tiny times: their logs and fits are drawn or reported, not warned about
