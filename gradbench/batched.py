@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .footprint import batched_chunk
-from .mlp import MLP, layer_slices
+from .mlp import MLP
 from .ops import Counter, add, func, matmul, multiply, subtract, sum_of_squares
 
 
@@ -81,7 +81,7 @@ def perturbed_losses(
     bufs = Buffers(chunk, spec.batch, max(spec.widths[1:]), model.dtype)
     losses = [np.empty(entries, model.dtype) for _ in deltas]
     A, pos = model.X, 0
-    for l, (w_slice, b_slice) in enumerate(layer_slices(spec)):
+    for l, (w_slice, b_slice) in enumerate(model.slices):
         Z = matmul(c, A, W[l])
         if b[l] is not None:
             add(c, Z, b[l], out=Z)

@@ -126,18 +126,6 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     ]
 
 
-def traced_peak(fn: Callable[[], object]) -> int:
-    """Peak bytes NumPy allocated during fn (tracemalloc sees its allocations)."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
     """Checkpointed backprop against backprop on a deep narrow net: the peak memory of a gradient
     (traced, buffers included) and the time of the next ones, interleaved; beside them, the closed

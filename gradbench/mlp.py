@@ -7,6 +7,8 @@ parameters and data only: the passes (passes.py) own their buffers, the methods 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
@@ -26,8 +28,7 @@ class MLP:
         self.theta = np.ascontiguousarray(theta, dtype=self.dtype)
         self.X = np.ascontiguousarray(X, dtype=self.dtype)
         self.Y = np.ascontiguousarray(Y, dtype=self.dtype)
-        w = spec.widths  # the layout, computed once: views are made on every gradient
-        self._layout = [(ws, (w[l], w[l + 1]), bs) for l, (ws, bs) in enumerate(layer_slices(spec))]
+        self.slices = layer_slices(spec)  # looked up once: views are made on every gradient
         self.W, self.b = self.views(self.theta)
         self.act: Activation
         self.act_grad: Activation
@@ -60,8 +61,7 @@ class MLP:
 
     def views(self, vec: np.ndarray) -> Views:
         """W and b views into any flat vector laid out like theta (a gradient, a tangent, a copy)."""
-        W = [vec[ws].reshape(shape) for ws, shape, _ in self._layout]
-        return W, [None if bs is None else vec[bs] for _, _, bs in self._layout]
+        return views(vec, self.spec, self.slices)
 
     def set_params(self, theta: np.ndarray) -> None:
         """Copy new values into theta in place (the views stay valid)."""
@@ -73,23 +73,21 @@ class MLP:
         self.Y = np.ascontiguousarray(Y, dtype=self.dtype)
 
 
-def layer_slices(spec: Spec) -> list[tuple[slice, slice | None]]:
-    """Where each layer's W and b live in theta: [(W slice, b slice or None), ...]."""
+@lru_cache(maxsize=64)  # computed once per spec
+def layer_slices(spec: Spec) -> tuple[tuple[slice, slice | None], ...]:
+    """Where each layer's W and b live in theta: ((W slice, b slice or None), ...)."""
     out, start, w = [], 0, spec.widths
     for l in range(spec.layers):
         n_w = w[l] * w[l + 1]
         n_b = w[l + 1] if spec.bias else 0
         out.append((slice(start, start + n_w), slice(start + n_w, start + n_w + n_b) if n_b else None))
         start += n_w + n_b
-    return out
+    return tuple(out)
 
 
-def views(vec: np.ndarray, spec: Spec) -> Views:
-    """W[l] (w[l], w[l+1]) and b[l] (w[l+1],) views into a flat vector of length N."""
-    W: list[np.ndarray] = []
-    b: list[np.ndarray | None] = []
-    for w_slice, b_slice in layer_slices(spec):
-        l = len(W)
-        W.append(vec[w_slice].reshape(spec.widths[l], spec.widths[l + 1]))
-        b.append(None if b_slice is None else vec[b_slice])
-    return W, b
+def views(vec: np.ndarray, spec: Spec, slices: tuple[tuple[slice, slice | None], ...] | None = None) -> Views:
+    """W[l] (w[l], w[l+1]) and b[l] (w[l+1],) views into a flat vector of length N (`slices`: the
+    spec's layer_slices, when the caller holds them)."""
+    w, slices = spec.widths, slices or layer_slices(spec)
+    W = [vec[ws].reshape(w[l], w[l + 1]) for l, (ws, _) in enumerate(slices)]
+    return W, [None if bs is None else vec[bs] for _, bs in slices]

@@ -207,7 +207,7 @@ def caption(summary: dict[str, Any]) -> str:
     """The fitted log-log slopes of cost and of peak memory, one clause per method (a one-size series
     has none to fit)."""
     parts = []
-    for title, slopes in (("cost", summary["slopes"]), ("peak memory", summary.get("memory_slopes", {}))):
+    for title, slopes in (("cost", summary["slopes"]), ("peak memory", summary["memory_slopes"])):
         by_method: dict[str, list[str]] = {}
         for key, slope in slopes.items():
             method, rest = key.split(" ", 1)

@@ -442,7 +442,7 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
         method, rest = key.split(" ", 1)
         cross = summary["crossings"].get(key, {})
         where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
-        memory = summary.get("memory_slopes", {}).get(key, math.nan)
+        memory = summary["memory_slopes"][key]
         lines.append(
             f"{label(method)} ({rest}): "
             + (f"log-log slope {slope:.2f}" if math.isfinite(slope) else "one size: no slope")

@@ -6,9 +6,10 @@ import math
 
 import pytest
 
-from gradbench import MLP, Spec, gradient, predict, relative_error
-from gradbench.bench import traced_peak
+from gradbench import METHODS, MLP, Spec, gradient, predict, relative_error
 from gradbench.costs import forward_pass, segments
+from gradbench.measure import cold_peak
+from gradbench.methods import Options
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3, 4, 9, 10, 64])
@@ -33,7 +34,8 @@ def test_the_same_gradient_for_less_than_one_extra_forward_pass(layers):
 
 def test_deep_narrow_nets_keep_a_fraction_of_the_memory():
     spec = Spec(layers=64, hidden=32, batch=256)
-    peaks = {m: traced_peak(lambda m=m: gradient(MLP.build(spec), m)) for m in ("backprop", "backprop-checkpoint")}
+    model = MLP.build(spec)
+    peaks = {m: cold_peak(model, METHODS[m], Options()) for m in ("backprop", "backprop-checkpoint")}
     assert peaks["backprop-checkpoint"] < 0.3 * peaks["backprop"]
 
 
@@ -48,10 +50,7 @@ def test_the_straight_line_floor_computes_the_same_gradient():
 @pytest.mark.parametrize("layers", [1, 3, 8, 17])
 def test_any_number_of_segments_gives_the_gradient_for_the_work_and_memory_its_closed_forms_predict(layers):
     """--segments k: k segments as even as can be; one segment recomputes L-1 layers, L segments none."""
-    from gradbench import METHODS
     from gradbench.footprint import tolerance
-    from gradbench.measure import cold_peak
-    from gradbench.methods import Options
 
     spec = Spec(layers=layers, hidden=12, batch=16)
     model = MLP.build(spec)

@@ -2,8 +2,6 @@
 a real gradient (tracemalloc sees NumPy's allocations) within footprint.tolerance, for many shapes;
 --memory is a cap on that peak, its N-sized arrays included."""
 
-import tracemalloc
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,9 +9,8 @@ from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient
 from gradbench.footprint import bound, memory_for_chunk, tolerance
-from gradbench.measure import Settings
+from gradbench.measure import Settings, cold_peak
 from gradbench.methods import CENTRAL_BATCHED, FORWARD_BATCHED, Options
-from gradbench.passes import forget_workspaces
 
 specs = mlp_specs(layers=8, hidden=24, inputs=24, outputs=12, batch=48, activations=("sigmoid", "tanh", "relu"),
                   bias=(True, False), dtypes=("float64", "float32"))  # fmt: skip
@@ -21,13 +18,7 @@ specs = mlp_specs(layers=8, hidden=24, inputs=24, outputs=12, batch=48, activati
 
 def traced_peak(model: MLP, name: str, memory: int) -> int:
     """The traced peak of one gradient by `name` under `memory`, its buffers allocated anew."""
-    forget_workspaces(model)
-    tracemalloc.start()
-    try:
-        gradient(model, name, memory=memory)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return cold_peak(model, METHODS[name], Options(memory=memory))
 
 
 def memory_for(name: str, spec: Spec, chunk: int) -> int:
