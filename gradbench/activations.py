@@ -15,7 +15,12 @@ import numpy as np
 # f(input, out=None) -> output; `out` is written in place when given.
 Activation = Callable[..., Any]
 
-EXP_LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp() overflows just above these
+# The constants as 0-d arrays of each dtype: NumPy converts a Python float operand anew on every call,
+# 0.2 µs of a 0.3 µs ufunc call on a layer of 10 (four such operands per hidden layer of a gradient).
+_DTYPES = [np.dtype(t) for t in (np.float64, np.float32, np.complex128, np.complex64)]
+ONE = {t: np.ones((), t) for t in _DTYPES}
+HALF = {t: np.full((), 0.5, t) for t in _DTYPES}
+EXP_LIMIT = {t: np.full((), v, t) for t, v in zip(_DTYPES, (709.0, 88.0))}  # exp() overflows just above these
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -25,20 +30,21 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     complex arrays (no ordering for the clip) use the tanh form, which never overflows.
     """
     if z.dtype.kind == "c":
-        out = np.multiply(z, 0.5, out)
+        half = HALF[z.dtype]
+        out = np.multiply(z, half, out)
         np.tanh(out, out)
-        np.multiply(out, 0.5, out)
-        return np.add(out, 0.5, out)
+        np.multiply(out, half, out)
+        return np.add(out, half, out)
     out = np.negative(z, out)
     np.minimum(out, EXP_LIMIT[z.dtype], out=out)
     np.exp(out, out)
-    np.add(out, 1.0, out)
+    np.add(out, ONE[z.dtype], out)
     return np.reciprocal(out, out)
 
 
 def sigmoid_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigmoid'(z) = a (1 - a)."""
-    out = np.subtract(1.0, a, out)
+    out = np.subtract(ONE[a.dtype], a, out)
     return np.multiply(out, a, out)
 
 
@@ -49,7 +55,7 @@ def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 def tanh_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """tanh'(z) = 1 - a^2."""
     out = np.multiply(a, a, out)
-    return np.subtract(1.0, out, out)
+    return np.subtract(ONE[a.dtype], out, out)
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

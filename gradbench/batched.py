@@ -81,17 +81,16 @@ def perturbed_losses(
     bufs = Buffers(chunk, spec.batch, max(spec.widths[1:]), model.dtype)
     losses = [np.empty(entries, model.dtype) for _ in deltas]
     A, pos = model.X, 0
-    for l, (w_slice, b_slice) in enumerate(model.slices):
+    for l, layer in enumerate(model.layout):
         Z = matmul(c, A, W[l])
         if b[l] is not None:
             add(c, Z, b[l], out=Z)
         F = func(c, model.act, Z) if l < L - 1 else Z
-        stop = (b_slice or w_slice).stop
-        end = stop if idx is None else int(np.searchsorted(idx, stop))
+        end = layer.stop if idx is None else int(np.searchsorted(idx, layer.stop))
         for first in range(pos, end, chunk):
             where = slice(first, min(first + chunk, end))
             entries_at = np.arange(where.start, where.stop) if idx is None else idx[where]  # positions in theta
-            j, k = _coordinates(W[l].shape[0], W[l].shape[1], entries_at - w_slice.start)
+            j, k = _coordinates(W[l].shape[0], W[l].shape[1], entries_at - layer.weights.start)
             for out, delta in zip(losses, deltas):
                 out[where] = _suffix_losses(model, l, Z, F, j, k, delta[where], A, bufs, c)
         pos, A = end, F

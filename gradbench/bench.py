@@ -210,7 +210,8 @@ def distance_to_peak(peak: float) -> list[Target]:
 
 def straight_line(model: MLP) -> Callable[[], np.ndarray]:
     """The same backprop arithmetic written straight in NumPy, nothing counted or reused: the floor of
-    what any gradient code pays in NumPy calls for a small model."""
+    what any gradient code pays in NumPy calls for a small model. Like a training step (and like our
+    forward pass, whose count includes it) it computes the loss on the way."""
     W, b, X, Y, L = model.W, model.b, model.X, model.Y, len(model.W)
 
     def grad() -> np.ndarray:
@@ -218,7 +219,9 @@ def straight_line(model: MLP) -> Callable[[], np.ndarray]:
         for l in range(L):
             z = acts[-1] @ W[l] + b[l]
             acts.append(1 / (1 + np.exp(-z)) if l < L - 1 else z)
-        dz = 2 * (acts[-1] - Y) / Y.size
+        r = acts[-1] - Y
+        loss = r.ravel() @ r.ravel() / r.size  # noqa: F841  # computed, as every training step does
+        dz = r * (2 / r.size)
         parts = []
         for l in range(L - 1, -1, -1):
             parts.append((dz.sum(0), acts[l].T @ dz))
@@ -230,15 +233,16 @@ def straight_line(model: MLP) -> Callable[[], np.ndarray]:
     return grad
 
 
-def versus_floor(spec: Spec) -> Target:
-    """Our counted backprop's time / the straight-line NumPy floor's, same model (sigmoid, with biases)."""
+def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
+    """Our counted backprop's time / the straight-line NumPy floor's, same model (sigmoid, with biases):
+    what counting every operation costs where a gradient is all call overhead."""
     model = MLP.build(spec)
     floor = straight_line(model)
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
     t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
     ours, base = t["ours"].median, t["floor"].median
-    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs; target 1.15"
-    return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, None, "max", detail)
+    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs"
+    return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
 
 
 def thread_speedup(threads: int) -> list[Target]:

@@ -25,7 +25,7 @@ def _layers(spec: Spec) -> list[tuple[int, int]]:
 def _loss(spec: Spec, fa: int = 1, fmu: int = 1) -> Counter:
     """mean((A - Y)^2): subtract, square, sum, scale."""
     n = spec.batch * spec.outputs
-    return Counter(adds=2, multiplies=2, flops=fa * (n + n - 1) + fmu * (n + 1))
+    return Counter(adds=2, multiplies=2, other_flops=fa * (n + n - 1) + fmu * (n + 1))
 
 
 def layers_pass(spec: Spec, complex_: bool = False) -> Counter:
@@ -35,7 +35,7 @@ def layers_pass(spec: Spec, complex_: bool = False) -> Counter:
     mm = fm * sum(2 * B * i * o for i, o in layers)
     bias = fa * sum(B * o for _, o in layers) if spec.bias else 0
     act = sum(B * o for _, o in layers[:-1])
-    return Counter(matmuls=L, adds=L if spec.bias else 0, funcs=L - 1, matmul_flops=mm, flops=mm + bias + act)
+    return Counter(matmuls=L, adds=L if spec.bias else 0, funcs=L - 1, matmul_flops=mm, other_flops=bias + act)
 
 
 def forward_pass(spec: Spec, complex_: bool = False) -> Counter:
@@ -57,7 +57,7 @@ def backward_pass(spec: Spec) -> Counter:
         multiplies=1 + (L - 1),
         funcs=L - 1,
         matmul_flops=mm,
-        flops=mm + db + 2 * act + B * spec.outputs,
+        other_flops=db + 2 * act + B * spec.outputs,
     )
 
 
@@ -75,7 +75,7 @@ def tangent_pass(spec: Spec) -> Counter:
         multiplies=(L - 1) + 2,
         funcs=2 * (L - 1),
         matmul_flops=mm,
-        flops=mm + bias + sum(B * o for _, o in layers[1:]) + 3 * hidden + n + (n - 1) + 1,
+        other_flops=bias + sum(B * o for _, o in layers[1:]) + 3 * hidden + n + (n - 1) + 1,
     )
     return c + _loss(spec)
 
@@ -99,8 +99,8 @@ def recompute(spec: Spec, count: int | None = None) -> Counter:
     for start, end in segments(spec.layers, count):
         for l in range(start, end - 1):
             mm = 2 * B * w[l] * w[l + 1]
-            c = c + Counter(matmuls=1, adds=int(spec.bias), funcs=1, matmul_flops=mm,
-                            flops=mm + (B * w[l + 1] if spec.bias else 0) + B * w[l + 1])  # fmt: skip
+            bias = B * w[l + 1] if spec.bias else 0
+            c = c + Counter(matmuls=1, adds=int(spec.bias), funcs=1, matmul_flops=mm, other_flops=bias + B * w[l + 1])
     return c
 
 
@@ -108,18 +108,18 @@ def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
     """p perturbations of layer l stacked: each one's column of Z[l] (scale, add, activation), then
     layers l+1.. and the loss, per perturbation."""
     B, L, w, K = spec.batch, spec.layers, spec.widths, spec.outputs
-    c = Counter(forward_passes=p, multiplies=1, adds=1, flops=2 * p * B)  # the perturbed column
+    c = Counter(forward_passes=p, multiplies=1, adds=1, other_flops=2 * p * B)  # the perturbed column
     if l < L - 1:
-        c += Counter(funcs=1, flops=p * B)
+        c += Counter(funcs=1, other_flops=p * B)
     for m in range(l + 1, L):
         mm = 2 * p * B * w[m] * w[m + 1]
-        c += Counter(matmuls=1, matmul_flops=mm, flops=mm)
+        c += Counter(matmuls=1, matmul_flops=mm)
         if spec.bias:
-            c += Counter(adds=1, flops=p * B * w[m + 1])
+            c += Counter(adds=1, other_flops=p * B * w[m + 1])
         if m < L - 1:
-            c += Counter(funcs=1, flops=p * B * w[m + 1])
+            c += Counter(funcs=1, other_flops=p * B * w[m + 1])
     n = B * K  # the loss: residual, each row's sum of squares, 1/n
-    return c + Counter(adds=2, multiplies=2, flops=p * n + p * (2 * n - 1) + p)
+    return c + Counter(adds=2, multiplies=2, other_flops=p * n + p * (2 * n - 1) + p)
 
 
 def batched(spec: Spec, memory: int, central: bool, indices: Sequence[int] | None = None) -> Counter:

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from .costs import segments
-from .mlp import layer_slices
+from .mlp import layout
 from .spec import GradbenchError, Spec
 
 # Measured minus predicted stays within this: Python objects (lists, counters, array headers) and
@@ -113,7 +113,7 @@ def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
     if need > memory:
         raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
                              f"at least {need:,} (N = {spec.n_params:,})")  # fmt: skip
-    largest = max((b or w).stop - w.start for w, b in layer_slices(spec))  # parameters of the largest layer
+    largest = max(layer.stop - layer.weights.start for layer in layout(spec))  # parameters of the largest layer
     low, high = 1, max(1, min(CHUNK_ROWS // spec.batch, entries, largest))
     while low < high:  # the largest chunk whose bound fits: the prediction grows with the chunk
         mid = (low + high + 1) // 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .conditions import available_memory
@@ -51,6 +52,7 @@ class Spec:
     seed: int = 0
     bias: bool = True
     widths: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    n_params: int = field(init=False, repr=False, compare=False)  # N: every weight and bias entry
 
     def __post_init__(self) -> None:
         for name in ("layers", "hidden", "batch"):
@@ -69,12 +71,8 @@ class Spec:
             raise GradbenchError(f"unknown dtype {self.dtype!r}: choose one of {', '.join(DTYPES)}")
         widths = (self.inputs,) + (self.hidden,) * (self.layers - 1) + (self.outputs,)
         object.__setattr__(self, "widths", widths)
-
-    @property
-    def n_params(self) -> int:
-        """N: every weight and bias entry, the length of the flat parameter vector."""
-        w = self.widths
-        return sum(w[i] * w[i + 1] + (w[i + 1] if self.bias else 0) for i in range(self.layers))
+        bias = sum(widths[1:]) if self.bias else 0  # stored, not a property: read on every gradient
+        object.__setattr__(self, "n_params", sum(a * b for a, b in pairwise(widths)) + bias)
 
     @property
     def itemsize(self) -> int:
@@ -106,6 +104,7 @@ class Spec:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("widths")
+        d.pop("n_params")
         return d
 
 
