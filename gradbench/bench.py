@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from .measure import time_method
-from .methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, Options, gradient
+from .methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, METHODS, Options, gradient
 from .mlp import MLP
 from .ops import Counter
 from .passes import forward
@@ -245,20 +245,30 @@ def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
     return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
 
 
-def thread_speedup(threads: int) -> list[Target]:
-    """Speed-up from 1 BLAS thread to `threads` of backprop at 4x512x256 and of the batched forward
-    difference at 3x100x32, each timed in both settings in one run."""
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8) -> list[Target]:
+    """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
+    forward difference at 3x100x32, its whole gradient: its GEMMs are small), the two settings interleaved
+    round by round. At the large shape a method that goes entry by entry computes `sample` entries spread
+    over theta: its time per entry is what threads can speed up."""
     from .conditions import pinned
 
+    def at(n: int, fn: Callable[[], object]) -> None:
+        with pinned(n):
+            fn()
+
+    entries = np.unique(np.linspace(0, spec.n_params - 1, sample).astype(np.intp))
+    cases = [(m, spec, entries if m.sampleable else None) for m in METHODS.values()]
+    cases.append((FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), None))
     out = []
-    for method, spec in ((BACKPROP, LARGE), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32))):
-        model, times = MLP.build(spec), {}
-        for n in (1, threads):
-            with pinned(n):
-                times[n] = interleaved({"m": partial(gradient, model, method.name)}, rounds=5)["m"].median
-        detail = f"{times[1] * 1e3:.3g} ms -> {times[threads] * 1e3:.3g} ms"
-        name = f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(spec)}"
-        out.append(Target(name, times[1] / times[threads], None, "min", detail))
+    for method, shape, indices in cases:
+        model = MLP.build(shape)
+        fn = partial(gradient, model, method.name, indices=indices)
+        t = interleaved({str(n): partial(at, n, fn) for n in (1, threads)}, rounds=5)
+        one, many = t["1"].median, t[str(threads)].median
+        part = "" if indices is None else f"{len(indices)} entries, "
+        detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
+        out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
+                          None, "min", detail))  # fmt: skip
     return out
 
 
