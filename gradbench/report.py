@@ -202,7 +202,8 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
         passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
         est = " (estimated)" if r.estimated else ""
         if r.backward_passes and r.matmuls is not None and bp.matmuls is not None and r.matmuls > bp.matmuls:
-            est += f", recomputing {r.matmuls - bp.matmuls} matmuls"
+            extra = r.matmuls - bp.matmuls
+            est += f", recomputing {extra} matmul{'s' * (extra != 1)}"
         lines.append(
             f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
