@@ -141,8 +141,9 @@ FailOn = Annotated[str | None, typer.Option(
     help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and by more "
     "than the noise band.", show_default=False)]  # fmt: skip
 Warmup = Annotated[int, typer.Option(min=0, help="Calls of each method discarded before timing.")]
-Segments = Annotated[int | None, typer.Option(
-    min=1, help="Segments of backprop-checkpoint (it keeps each one's input) [default: about √layers].",
+Segments = Annotated[str | None, typer.Option(
+    help="Segments of backprop-checkpoint (it keeps each one's input): a count, or auto, the most that fit "
+    "--memory (the least recomputation) [default: about √layers, the least memory].",
     show_default=False)]  # fmt: skip
 Runs = Annotated[
     int | None,

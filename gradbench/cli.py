@@ -16,7 +16,7 @@ import typer
 from . import arguments as a
 from .app import app, conditions_of
 from .exits import run
-from .options import chosen_methods, int_list, memory_bytes
+from .options import chosen_methods, int_list, memory_bytes, segment_count
 
 
 @app.callback()
@@ -47,7 +47,7 @@ def compare(
 
     spec = Spec(layers, hidden, inputs or 0, outputs or 0, batch, activation, dtype, seed)
     chosen = chosen_methods(methods)
-    settings = Settings(budget, eps, memory_bytes(memory), peer, threads, warmup, runs, segments)
+    settings = Settings(budget, eps, memory_bytes(memory), peer, threads, warmup, runs, segment_count(segments))
     check_outputs({"--csv": csv, "--json": json}, force, sidecars=("--csv",))
     settings.check(spec, chosen)
 

@@ -82,6 +82,27 @@ def checkpoint(spec: Spec, count: int | None = None) -> int:
     return kept * s + max(forward * s, (residual + worst) * s + spec.n_params * s)
 
 
+@lru_cache(maxsize=256)  # resolved on every checkpointed gradient: once per shape and budget
+def checkpoint_segments(spec: Spec, memory: int, choice: int | str | None) -> int | None:
+    """The segments checkpointed backprop runs with: `choice` when it is a count or None (about sqrt(L),
+    the fewest bytes); for 'auto', the most segments, so the least recomputation, whose predicted peak
+    with its tolerance fits `memory`. Above sqrt(L) the kept inputs make the peak grow with the count,
+    so a bisection finds it; refused when not even sqrt(L) segments fit."""
+    if choice is None or isinstance(choice, int):
+        return choice
+    if choice != "auto":
+        raise GradbenchError(f"--segments must be a positive whole number or auto, got {choice!r}")
+    low = len(segments(spec.layers))
+    if (need := bound(checkpoint(spec, low))) > memory:
+        raise GradbenchError(f"--memory {memory:,} bytes is too small for backprop-checkpoint here: even its "
+                             f"{low} segments of least memory need {need:,} (N = {spec.n_params:,})")  # fmt: skip
+    high = spec.layers
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if bound(checkpoint(spec, mid)) <= memory else (low, mid - 1)
+    return low
+
+
 def batched_fixed(spec: Spec, central: bool, entries: int) -> int:
     """A batched method's memory outside its chunks: the gradient; the steps and losses (up, L_up for
     the forward difference; up, down and two losses for the central); and the prefix at its widest

@@ -39,7 +39,7 @@ class Settings:
     threads: int = 1
     warmup: int = 1  # calls discarded before timing
     runs: int | None = None  # rounds timed; None: as many as the budget allows (5 to 15)
-    segments: int | None = None  # of checkpointed backprop; None: about sqrt(L)
+    segments: int | str | None = None  # of checkpointed backprop; None: about sqrt(L); 'auto': to --memory
 
     def __post_init__(self) -> None:
         positive_finite("--eps", self.eps)
@@ -53,7 +53,8 @@ class Settings:
         """Everything to refuse before measuring: memory for the model and each method, the reference's
         time against the budget, and the peer's package."""
         spec.check_fits()
-        segments(spec.layers, self.segments)  # refuses a count that does not fit the layers
+        if isinstance(self.segments, int):
+            segments(spec.layers, self.segments)  # refuses a count that does not fit the layers
         self.check_memory(spec, methods)
         self.check_time(spec)
         if self.peer is not None:

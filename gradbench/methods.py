@@ -35,12 +35,12 @@ class Options:
     """eps: an absolute finite-difference step overriding the default relative one.
     indices: compute only these gradient entries (the rest are NaN). memory: the bytes a method may
     allocate (the batched methods size their chunks to it). segments: how many segments checkpointed
-    backprop cuts the layers into (None: about sqrt(L))."""
+    backprop cuts the layers into (None: about sqrt(L); 'auto': the most that fit `memory`)."""
 
     eps: float | None = None
     indices: np.ndarray | None = None
     memory: int = DEFAULT_MEMORY
-    segments: int | None = None
+    segments: int | str | None = None
 
 
 class GradientResult(NamedTuple):
@@ -215,7 +215,7 @@ def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:
     """Backprop keeping only each segment's input (costs.segments: about sqrt(L) of them), recomputing a
     segment's activations on the way back: O(sqrt L) activations for about one extra forward pass."""
     c, L = Counter(), len(model.W)
-    parts = costs.segments(L, opts.segments)
+    parts = costs.segments(L, _segments(model.spec, opts))
     starts = {start for start, _ in parts}
     kept, A = {0: model.X}, model.X
     for l in range(L):  # forward: every layer's output is dropped but the segments' inputs
@@ -235,6 +235,11 @@ def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:
             dZ = layer_backward(model, l, acts[l - start], dZ, gW, gb, c)
     c.backward_passes += 1
     return GradientResult(g, c)
+
+
+def _segments(spec: Spec, opts: Options) -> int | None:
+    """The count of segments `opts` asks for, 'auto' resolved against its memory."""
+    return footprint.checkpoint_segments(spec, opts.memory, opts.segments)
 
 
 def _layer(model: MLP, l: int, A: np.ndarray, c: Counter) -> np.ndarray:
@@ -350,12 +355,12 @@ BACKPROP_CHECKPOINT = register(
         "backprop-checkpoint",
         backprop_checkpoint,
         cost=lambda spec, idx, o: (
-            costs.forward_pass(spec) + costs.backward_pass(spec) + costs.recompute(spec, o.segments)
+            costs.forward_pass(spec) + costs.backward_pass(spec) + costs.recompute(spec, _segments(spec, o))
         ),
         description="backprop keeping only √L segment inputs, recomputing each segment backwards (Chen 2016)",
         rtol={"float64": 1e-13, "float32": 1e-5},
         color="C9",
-        peak=lambda spec, entries, o: footprint.checkpoint(spec, o.segments),
+        peak=lambda spec, entries, o: footprint.checkpoint(spec, _segments(spec, o)),
         sampleable=False,
     )
 )
@@ -396,7 +401,7 @@ def gradient(
     eps: float | None = None,
     indices: np.ndarray | None = None,
     memory: int = DEFAULT_MEMORY,
-    segments: int | None = None,
+    segments: int | str | None = None,
 ) -> GradientResult:
     """The gradient of `model`'s loss by `method`, with a Counter of every operation that ran."""
     plain = eps is None and indices is None and memory == DEFAULT_MEMORY and segments is None
@@ -406,7 +411,7 @@ def gradient(
 
 def predict(
     method: str, spec: Spec, indices: Sequence[int] | None = None, memory: int = DEFAULT_MEMORY,
-    segments: int | None = None,
+    segments: int | str | None = None,
 ) -> Counter:  # fmt: skip
     """The counts `method` performs for the gradient of `spec`, or for the sorted entries `indices` of it
     (the batched methods' chunking depends on `memory`, their buffer budget in bytes)."""

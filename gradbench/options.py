@@ -27,6 +27,15 @@ def memory_bytes(text: str, option: str = "--memory") -> int:
     return int(float(m[1]) * unit)
 
 
+def segment_count(text: str | None) -> int | str | None:
+    """--segments: None (about sqrt(L)), 'auto' (the most that fit --memory) or a positive count."""
+    if text is None or text.strip().lower() == "auto":
+        return None if text is None else "auto"
+    if not text.strip().isdigit() or int(text) < 1:
+        raise GradbenchError(f"--segments must be a positive whole number or auto, got {text!r}")
+    return int(text)
+
+
 def method_list(text: str, known: Iterable[str], option: str = "--methods") -> list[str]:
     """'central,backprop' -> the names, in order, each known, none twice."""
     known = list(known)

@@ -72,3 +72,38 @@ def test_any_number_of_segments_gives_the_gradient_for_the_work_and_memory_its_c
 def test_a_number_of_segments_the_layers_cannot_hold_is_refused(cli, k):
     code, _, err = cli("compare", "--layers", "3", "--methods", "backprop-checkpoint", "--segments", k)
     assert code == 2 and err.count("\n") == 1 and "--segments" in err, err
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.7, 1.0])
+def test_auto_segments_are_the_most_the_memory_holds_and_stay_within_it(share):
+    """--segments auto: the least recomputation whose predicted peak, with its tolerance, fits --memory
+    (a budget between sqrt(L) segments' and L segments' needs); the measured peak stays within it."""
+    from gradbench.footprint import bound, checkpoint, checkpoint_segments
+
+    spec = Spec(layers=16, hidden=24, batch=64)
+    least, most = bound(checkpoint(spec, len(segments(16)))), bound(checkpoint(spec, 16))
+    memory = int(least + share * (most - least))
+    k = checkpoint_segments(spec, memory, "auto")
+    assert bound(checkpoint(spec, k)) <= memory
+    assert k == 16 or bound(checkpoint(spec, k + 1)) > memory
+    model = MLP.build(spec)
+    reference, bp = gradient(model, "backprop")
+    g, counts = gradient(model, "backprop-checkpoint", segments="auto", memory=memory)
+    assert relative_error(g, reference) == 0.0
+    assert counts.matmuls - bp.matmuls == 16 - k
+    assert counts == predict("backprop-checkpoint", spec, segments="auto", memory=memory)
+    assert cold_peak(model, METHODS["backprop-checkpoint"], Options(memory=memory, segments="auto")) <= memory
+
+
+def test_auto_segments_use_more_of_a_larger_budget():
+    from gradbench.footprint import checkpoint_segments
+
+    spec = Spec(layers=16, hidden=24, batch=64)
+    counts = [checkpoint_segments(spec, m, "auto") for m in (240_000, 270_000, 300_000, 2**30)]
+    assert counts == sorted(counts) and counts[0] < counts[-1] == 16
+
+
+@pytest.mark.parametrize("args", [["--segments", "auto", "--memory", "64KiB"], ["--segments", "some"]])
+def test_auto_segments_that_cannot_fit_or_a_bad_count_are_refused_in_one_line(cli, args):
+    code, _, err = cli("compare", "--layers", "16", "--batch", "64", "--methods", "backprop-checkpoint", *args)
+    assert code == 2 and err.count("\n") == 1 and ("--memory" in err or "--segments" in err), err
