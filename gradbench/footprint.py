@@ -36,10 +36,11 @@ def ufunc_buffer(spec: Spec, rows: int, itemsize: int) -> int:
 
 
 def workspace(spec: Spec, itemsize: int) -> int:
-    """passes.Workspace: A, T and U, (B, w) each per layer, and the (B, K) residual; and the scratch of
-    a real bias add into them (measured: a complex one takes none)."""
+    """passes.Workspace: A, (B, w) per layer; T and U, one (B, widest) buffer each; the (B, K) residual;
+    and the scratch of a real bias add into them (measured: a complex one takes none)."""
     scratch = ufunc_buffer(spec, spec.batch, itemsize) if spec.bias and itemsize == spec.itemsize else 0
-    return (3 * spec.batch * sum(spec.widths[1:]) + spec.batch * spec.outputs) * itemsize + scratch
+    B, w = spec.batch, spec.widths[1:]
+    return (B * sum(w) + 2 * B * max(w) + B * spec.outputs) * itemsize + scratch
 
 
 def loop(spec: Spec, entries: int) -> int:
@@ -56,12 +57,13 @@ def complex_step(spec: Spec, entries: int) -> int:
 
 
 def forward_mode(spec: Spec, entries: int) -> int:
-    """The unit direction (N), the gradient and the workspace (its T and U hold the tangents)."""
+    """The unit direction (N), the gradient and the workspace (its T and U hold two layers' tangents)."""
     return 2 * spec.n_params * spec.itemsize + workspace(spec, spec.itemsize)
 
 
 def backprop(spec: Spec, entries: int) -> int:
-    """The gradient and the workspace: every layer's activation A kept for the backward pass, and T, U."""
+    """The gradient and the workspace: every layer's activation A kept for the backward pass, and the two
+    layers' gradients T and U it works on."""
     return spec.n_params * spec.itemsize + workspace(spec, spec.itemsize)
 
 
