@@ -73,7 +73,7 @@ def matmul(c: Counter, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = No
 
 
 def add(c: Counter, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
-    """a + b, broadcasting (a bias add is (B, n) + (n,))."""
+    """a + b, broadcasting (a bias add is (B, n) + (1, n))."""
     r = np.add(a, b, out)
     c.adds += 1
     c.other_flops += r.size if r.dtype is _FLOAT64 or r.dtype.kind != "c" else r.size * ADD_COMPLEX
