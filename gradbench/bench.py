@@ -195,16 +195,15 @@ def gemm_peak(dtype: str = "float64") -> float:
 
 def distance_to_peak(peak: float) -> list[Target]:
     """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
-    3x100x32 (target 0.60: reported, not met; gemm_share says why), as fractions of the peak."""
+    3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
+    take), as fractions of the peak."""
     out = []
-    cases = ((BACKPROP, LARGE, 0.80, True), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60, False))
-    for method, spec, target, bounded in cases:
+    for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
         model = MLP.build(spec)
         flops = gradient(model, method.name).counts.flops
         achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"].median
-        detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s; target {target:.2f}"
-        name = f"{method.name} GFLOP/s / GEMM peak, {label(spec)}"
-        out.append(Target(name, achieved / peak, target if bounded else None, "min", detail))
+        detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", achieved / peak, bound, "min", detail))
     return out
 
 
