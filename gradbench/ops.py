@@ -25,7 +25,7 @@ MATMUL_COMPLEX, ADD_COMPLEX, MUL_COMPLEX = 4, 2, 6
 _FLOAT64 = np.dtype(np.float64)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Counter:
     """What a gradient computation really did. Adds up with `+` and scales with `*`."""
 
@@ -51,6 +51,11 @@ class Counter:
         return Counter(*(getattr(self, f) * k for f in COUNT_FIELDS))
 
     __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        """The tallies, then their total FLOPs (shown, though not a field)."""
+        tallies = ", ".join(f"{f}={getattr(self, f)}" for f in COUNT_FIELDS)
+        return f"Counter({tallies}; flops={self.flops})"
 
     def as_dict(self) -> dict[str, int]:
         """The published counts: every tally but other_flops, and the total FLOPs."""

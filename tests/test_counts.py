@@ -45,6 +45,14 @@ def test_matmul_flops_are_2mkn():
     assert c.matmul_flops == fwd + bwd
 
 
+def test_published_flops_are_the_matmul_and_other_tallies_together():
+    """The total is what CSV, JSON and the repr show; each op added to one tally of its kind."""
+    _, c = gradient(MLP.build(Spec(layers=2, hidden=7, inputs=3, outputs=2, batch=5)), BACKPROP.name)
+    assert c.flops == c.matmul_flops + c.other_flops > c.matmul_flops
+    assert c.as_dict()["flops"] == c.flops and "other_flops" not in c.as_dict()
+    assert f"flops={c.flops}" in repr(c)
+
+
 def test_backprop_flop_ratio_large_layers_tends_to_eleven_quarters():
     """L=4, H=512, B=256: forward+backward matmul FLOPs / forward's = (4 + 7) / 4."""
     spec = Spec(layers=4, hidden=512, batch=256)
