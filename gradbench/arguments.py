@@ -85,7 +85,11 @@ Methods = Annotated[str, typer.Option(
     help="Comma list of gradient methods [default: all]; `gradbench methods` lists them.",
     show_default=False, autocompletion=_complete_methods)]  # fmt: skip
 Memory = Annotated[
-    str, typer.Option(help="Buffer budget of the batched finite differences: bytes, or with a unit (512MiB, 1GiB, 2G).")
+    str,
+    typer.Option(
+        help="Memory budget: a method predicted to need more is refused before any work; the batched methods "
+        "size their chunks, and --segments auto its segments, to it. Bytes, or with a unit (512MiB, 1GiB, 2G)."
+    ),
 ]
 CsvOut = Annotated[str | None, typer.Option("--csv", help="Write the rows as CSV ('-' for stdout).")]
 JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and metadata as JSON ('-': stdout).")]
@@ -94,8 +98,8 @@ JsonOut = Annotated[str | None, typer.Option("--json", help="Write rows and meta
 # --- options of one command ----------------------------------------------------------------------------
 CompareBudget = Annotated[float, typer.Option("--budget", help="Seconds of timing per method; a longer method is "
                           "timed on a random sample of its perturbations (marked ~ estimated).")]  # fmt: skip
-Peer = Annotated[str | None, typer.Option(help="Add an outside reference: torch (needs the [torch] extra).",
-                                          show_default=False)]  # fmt: skip
+Peer = Annotated[str | None, typer.Option(
+    help="Add an outside reference: torch or jax (needs the [torch] or [jax] extra).", show_default=False)]  # fmt: skip
 Dataset = Annotated[str, typer.Option(help="Seeded data set, split 3:1 into train and test.", **_one_of(DATASETS))]
 Samples = Annotated[int, typer.Option(min=4, help="Samples in the data set (train + test).")]
 Gradient = Annotated[str | None, typer.Option(

@@ -16,7 +16,16 @@ import numpy as np
 
 from .conditions import available_memory
 from .costs import segments
-from .methods import DEFAULT_MEMORY, METHODS, REFERENCE, GradientResult, Method, Options, relative_error
+from .methods import (
+    BACKPROP_CHECKPOINT,
+    DEFAULT_MEMORY,
+    METHODS,
+    REFERENCE,
+    GradientResult,
+    Method,
+    Options,
+    relative_error,
+)
 from .mlp import MLP
 from .ops import Counter
 from .options import positive_finite
@@ -53,6 +62,8 @@ class Settings:
         """Everything to refuse before measuring: memory for the model and each method, the reference's
         time against the budget, and the peer's package."""
         spec.check_fits()
+        if self.segments is not None and BACKPROP_CHECKPOINT.name not in methods:
+            raise GradbenchError(f"--segments is for {BACKPROP_CHECKPOINT.name}, which --methods does not include")
         if isinstance(self.segments, int):
             segments(spec.layers, self.segments)  # refuses a count that does not fit the layers
         self.check_memory(spec, methods)
@@ -72,6 +83,13 @@ class Settings:
         if 2 * one > 3 * self.budget_s:
             raise GradbenchError(f"one {REFERENCE.name} gradient of this model is predicted to take {duration(one)}, "
                                  f"and it is timed at least twice: pass --budget {2 * one:.3g} or more")  # fmt: skip
+
+    def segments_used(self, spec: Spec) -> int:
+        """The segments backprop-checkpoint runs with on `spec`: --segments, 'auto' resolved against
+        --memory, or about sqrt(L)."""
+        from .footprint import checkpoint_segments
+
+        return len(segments(spec.layers, checkpoint_segments(spec, self.memory, self.segments)))
 
     def options(self) -> Options:
         """What every method is asked with (the entries to compute aside)."""

@@ -5,6 +5,7 @@ Every label and colour comes from the registries (methods.METHODS, peers.PEERS).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable
@@ -85,13 +86,14 @@ def spread(r: Measurement) -> str:
 
 
 def show_compare(
-    out: Console, rows: list[Measurement], threads: int, eps: float | None = None, wide: bool = False
-) -> None:
-    """The comparison tables, the legend, then what it means, a line per method."""
+    out: Console, rows: list[Measurement], threads: int, eps: float | None = None, wide: bool = False,
+    notes: list[str] | None = None,
+) -> None:  # fmt: skip
+    """The comparison tables, the legend, then what it means, a line per method, and the caller's notes."""
     for t in tables(rows, compare_title(rows, threads), out.width, wide):
         out.print(t)
     out.print(LEGEND, highlight=False, style="dim")
-    for line in reading(rows, eps):
+    for line in [*reading(rows, eps), *(notes or [])]:
         out.print(line, highlight=False)
 
 
@@ -114,11 +116,19 @@ def non_finite(rows: list[Measurement], eps: float | None) -> list[str]:
 def compare_title(rows: list[Measurement], threads: int) -> str:
     """What was measured, in one line: the shape, the arithmetic, N and the BLAS threads."""
     r = rows[0]
-    widths = "-".join(map(str, (r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs)))
+    widths = _widths((r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs))
     return (
         f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
         f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}"
     )
+
+
+def _widths(w: tuple[int, ...]) -> str:
+    """10-10-10-10; a deep net's repeats as a count, 10-32×63-10, so the title stays one line."""
+    if len(w) <= 8:
+        return "-".join(map(str, w))
+    runs = [(v, len(list(g))) for v, g in itertools.groupby(w)]
+    return "-".join(f"{v}×{n}" if n > 1 else str(v) for v, n in runs)
 
 
 def _error(r: Measurement) -> str:

@@ -2,6 +2,7 @@
 of work (counted, and equal to the cost model through the registry), and far less memory on deep nets."""
 
 import itertools
+import json
 import math
 
 import pytest
@@ -111,3 +112,17 @@ def test_auto_segments_use_more_of_a_larger_budget():
 def test_auto_segments_that_cannot_fit_or_a_bad_count_are_refused_in_one_line(cli, args):
     code, _, err = cli("compare", "--layers", "16", "--batch", "64", "--methods", "backprop-checkpoint", *args)
     assert code == 2 and err.count("\n") == 1 and ("--memory" in err or "--segments" in err), err
+
+
+def test_segments_without_the_checkpointed_method_are_refused_not_ignored(cli):
+    code, _, err = cli("compare", "--layers", "3", "--methods", "backprop,forward", "--segments", "auto")
+    assert code == 2 and err.count("\n") == 1 and "--segments" in err, err
+
+
+def test_compare_says_and_records_the_segments_it_used(cli, tmp_path):
+    out = tmp_path / "c.json"
+    args = ["--layers", "16", "--hidden", "24", "--batch", "64", "--methods", "backprop-checkpoint", "--budget", "0.05"]
+    code, text, _ = cli("compare", *args, "--segments", "auto", "--memory", "270000", "--json", str(out))
+    k = json.loads(out.read_text())["metadata"]["segments"]
+    assert code == 0 and 4 < k < 16
+    assert f"kept the inputs of {k} segments" in " ".join(text.split()) and f"recomputing {16 - k} of 16" in text

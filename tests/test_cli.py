@@ -167,3 +167,10 @@ def test_reading_warns_about_unstable_timings():
 def test_bare_command_prints_help(cli):
     code, out, err = cli()
     assert code == 0 and "compare" in out and "sweep" in out and err == ""
+
+
+def test_a_deep_nets_title_counts_its_repeated_widths(cli):
+    """64 layers of 32 read as 32×65 in the title, not 65 numbers that wrap mid-number."""
+    shape = ["--layers", "12", "--hidden", "4", "--inputs", "3", "--outputs", "2"]
+    code, out, _ = cli("compare", *shape, "--methods", "backprop", "--budget", "0.05")
+    assert code == 0 and "widths 3-4×11-2," in out
