@@ -90,7 +90,7 @@ def perturbed_losses(
         for first in range(pos, end, chunk):
             where = slice(first, min(first + chunk, end))
             entries_at = np.arange(where.start, where.stop) if idx is None else idx[where]  # positions in theta
-            j, k = _coordinates(W[l].shape[0], W[l].shape[1], entries_at - layer.weights.start)
+            j, k = _coordinates(W[l].shape[0], W[l].shape[1], entries_at - layer.weight_slice.start)
             for out, delta in zip(losses, deltas):
                 out[where] = _suffix_losses(model, l, Z, F, j, k, delta[where], A, bufs, c)
         pos, A = end, F

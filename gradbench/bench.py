@@ -244,26 +244,29 @@ def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
     return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
 
 
-def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8) -> list[Target]:
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 5) -> list[Target]:
     """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
-    forward difference at 3x100x32, its whole gradient: its GEMMs are small), the two settings interleaved
-    round by round. At the large shape a method that goes entry by entry computes `sample` entries spread
-    over theta: its time per entry is what threads can speed up."""
+    forward difference at 3x100x32, its whole gradient: its GEMMs are small). Each round times one call
+    at each setting, the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). At the
+    large shape a method that goes entry by entry computes `sample` entries spread over theta: its time
+    per entry is what threads can speed up."""
     from .conditions import pinned
+    from .timing import once
 
-    def at(n: int, fn: Callable[[], object]) -> None:
-        with pinned(n):
-            fn()
-
+    if threads < 2:
+        return []  # one core: nothing to scale to
     entries = np.unique(np.linspace(0, spec.n_params - 1, sample).astype(np.intp))
     cases = [(m, spec, entries if m.sampleable else None) for m in METHODS.values()]
     cases.append((FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), None))
     out = []
     for method, shape, indices in cases:
-        model = MLP.build(shape)
-        fn = partial(gradient, model, method.name, indices=indices)
-        t = interleaved({str(n): partial(at, n, fn) for n in (1, threads)}, rounds=5)
-        one, many = t["1"].median, t[str(threads)].median
+        fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
+        times: dict[int, list[float]] = {1: [], threads: []}
+        for _ in range(rounds + 1):  # the first round warms up and is dropped
+            for n, seconds in times.items():
+                with pinned(n):
+                    seconds.append(once(fn))
+        one, many = (statistics.median(seconds[1:]) for seconds in times.values())
         part = "" if indices is None else f"{len(indices)} entries, "
         detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,

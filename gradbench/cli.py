@@ -54,7 +54,8 @@ def compare(
     from .conditions import metadata, pinned
     from .measure import measure_methods
     from .methods import BACKPROP_CHECKPOINT
-    from .report import console, label, show_compare, write_rows
+    from .options import AUTO
+    from .report import console, label, segments_note, show_compare, write_rows
 
     err = console(stderr=True)
     with pinned(threads), err.status("measuring") as status:
@@ -63,9 +64,7 @@ def compare(
     notes = []
     if BACKPROP_CHECKPOINT.name in chosen:
         meta["segments"] = k = settings.segments_used(spec)
-        fit = f", the most that --memory {settings.memory:,} bytes holds" if settings.segments == "auto" else ""
-        notes.append(f"{BACKPROP_CHECKPOINT.name} kept the inputs of {k} segments{fit}, recomputing {layers - k} "
-                     f"of {layers} layers on the way back.")  # fmt: skip
+        notes.append(segments_note(layers, k, settings.memory if settings.segments == AUTO else None))
     show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes)
     write_rows(rows, meta, csv, json)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .costs import segments
 from .mlp import layout
+from .options import SegmentChoice
 from .spec import GradbenchError, Spec
 
 # Measured minus predicted stays within this: Python objects (lists, counters, array headers) and
@@ -85,15 +86,13 @@ def checkpoint(spec: Spec, count: int | None = None) -> int:
 
 
 @lru_cache(maxsize=256)  # resolved on every checkpointed gradient: once per shape and budget
-def checkpoint_segments(spec: Spec, memory: int, choice: int | str | None) -> int | None:
+def checkpoint_segments(spec: Spec, memory: int, choice: SegmentChoice) -> int | None:
     """The segments checkpointed backprop runs with: `choice` when it is a count or None (about sqrt(L),
-    the fewest bytes); for 'auto', the most segments, so the least recomputation, whose predicted peak
+    the fewest bytes); for AUTO, the most segments, so the least recomputation, whose predicted peak
     with its tolerance fits `memory`. Above sqrt(L) the kept inputs make the peak grow with the count,
     so a bisection finds it; refused when not even sqrt(L) segments fit."""
     if choice is None or isinstance(choice, int):
         return choice
-    if choice != "auto":
-        raise GradbenchError(f"--segments must be a positive whole number or auto, got {choice!r}")
     low = len(segments(spec.layers))
     if (need := bound(checkpoint(spec, low))) > memory:
         raise GradbenchError(f"--memory {memory:,} bytes is too small for backprop-checkpoint here: even its "
@@ -136,7 +135,7 @@ def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
     if need > memory:
         raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
                              f"at least {need:,} (N = {spec.n_params:,})")  # fmt: skip
-    largest = max(layer.stop - layer.weights.start for layer in layout(spec))  # parameters of the largest layer
+    largest = max(layer.stop - layer.weight_slice.start for layer in layout(spec))  # parameters of the largest layer
     low, high = 1, max(1, min(CHUNK_ROWS // spec.batch, entries, largest))
     while low < high:  # the largest chunk whose bound fits: the prediction grows with the chunk
         mid = (low + high + 1) // 2

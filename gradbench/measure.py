@@ -28,7 +28,7 @@ from .methods import (
 )
 from .mlp import MLP
 from .ops import Counter
-from .options import positive_finite
+from .options import SegmentChoice, positive_finite
 from .results import Measurement
 from .spec import GradbenchError, Spec
 from .timing import MIN_ROUNDS, Timing, measure, once
@@ -48,7 +48,7 @@ class Settings:
     threads: int = 1
     warmup: int = 1  # calls discarded before timing
     runs: int | None = None  # rounds timed; None: as many as the budget allows (5 to 15)
-    segments: int | str | None = None  # of checkpointed backprop; None: about sqrt(L); 'auto': to --memory
+    segments: SegmentChoice = None  # of checkpointed backprop; None: about sqrt(L); 'auto': to --memory
 
     def __post_init__(self) -> None:
         positive_finite("--eps", self.eps)

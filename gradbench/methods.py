@@ -24,6 +24,7 @@ from . import costs, footprint, numeric
 from .batched import perturbed_losses
 from .mlp import MLP
 from .ops import Counter, add, dot, func, matmul, multiply, subtract
+from .options import SegmentChoice
 from .passes import backward, forward, jvp, layer_backward
 from .spec import DTYPES, GradbenchError, Spec
 
@@ -40,7 +41,7 @@ class Options:
     eps: float | None = None
     indices: np.ndarray | None = None
     memory: int = DEFAULT_MEMORY
-    segments: int | str | None = None
+    segments: SegmentChoice = None
 
 
 class GradientResult(NamedTuple):
@@ -401,7 +402,7 @@ def gradient(
     eps: float | None = None,
     indices: np.ndarray | None = None,
     memory: int = DEFAULT_MEMORY,
-    segments: int | str | None = None,
+    segments: SegmentChoice = None,
 ) -> GradientResult:
     """The gradient of `model`'s loss by `method`, with a Counter of every operation that ran."""
     plain = eps is None and indices is None and memory == DEFAULT_MEMORY and segments is None
@@ -411,7 +412,7 @@ def gradient(
 
 def predict(
     method: str, spec: Spec, indices: Sequence[int] | None = None, memory: int = DEFAULT_MEMORY,
-    segments: int | str | None = None,
+    segments: SegmentChoice = None,
 ) -> Counter:  # fmt: skip
     """The counts `method` performs for the gradient of `spec`, or for the sorted entries `indices` of it
     (the batched methods' chunking depends on `memory`, their buffer budget in bytes)."""

@@ -77,9 +77,9 @@ class MLP:
 class Layer(NamedTuple):
     """Where one layer lives in theta."""
 
-    weights: slice  # W[l], row-major
+    weight_slice: slice  # W[l], row-major
     shape: tuple[int, int]  # (w[l], w[l+1])
-    bias: tuple[None, slice] | None  # the index that gives b[l] as a (1, w[l+1]) row; None without biases
+    bias_index: tuple[None, slice] | None  # gives b[l] as a (1, w[l+1]) row; None without biases
     stop: int  # one past the layer's last parameter
 
 
@@ -103,7 +103,7 @@ def views(vec: np.ndarray, spec: Spec, places: Layout | None = None) -> Views:
     spec's layout, when the caller holds it). A plain loop: views are made on every gradient (1.2 µs)."""
     W: list[np.ndarray] = []
     b: list[np.ndarray | None] = []
-    for weights, shape, bias, _ in places or layout(spec):
-        W.append(vec[weights].reshape(shape))
-        b.append(None if bias is None else vec[bias])
+    for weight_slice, shape, bias_index, _ in places or layout(spec):
+        W.append(vec[weight_slice].reshape(shape))
+        b.append(None if bias_index is None else vec[bias_index])
     return W, b

@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from .spec import GradbenchError
 
 UNITS = {"": 1, "k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30}
 _SIZE = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*")
 MAX_VALUES = 1000  # values in one grid list: more is a typo, not a sweep
+AUTO: Literal["auto"] = "auto"  # --segments auto: the most segments --memory holds (footprint.checkpoint_segments)
+SegmentChoice = int | Literal["auto"] | None  # of checkpointed backprop: a count, AUTO, or None: about sqrt(L)
 _RANGE = re.compile(r"^([0-9]+)\.\.([0-9]+)(?:([x+])([0-9]+))?$")
 
 
@@ -27,11 +30,13 @@ def memory_bytes(text: str, option: str = "--memory") -> int:
     return int(float(m[1]) * unit)
 
 
-def segment_count(text: str | None) -> int | str | None:
+def segment_count(text: str | None) -> SegmentChoice:
     """--segments: None (about sqrt(L)), 'auto' (the most that fit --memory) or a positive count."""
-    if text is None or text.strip().lower() == "auto":
-        return None if text is None else "auto"
-    if not text.strip().isdigit() or int(text) < 1:
+    if text is None:
+        return None
+    if text.strip().lower() == AUTO:
+        return AUTO
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < 1:  # not isdigit(): it takes '²'
         raise GradbenchError(f"--segments must be a positive whole number or auto, got {text!r}")
     return int(text)
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .files import STDOUT, meta_path, write_json, write_text
-from .methods import METHODS, REFERENCE
+from .methods import BACKPROP_CHECKPOINT, METHODS, REFERENCE
 from .peers import PEERS
 from .results import Measurement, frame
 from .tables import Column, fit
@@ -95,6 +95,13 @@ def show_compare(
     out.print(LEGEND, highlight=False, style="dim")
     for line in [*reading(rows, eps), *(notes or [])]:
         out.print(line, highlight=False)
+
+
+def segments_note(layers: int, segments: int, memory: int | None = None) -> str:
+    """What checkpointed backprop kept and redid; `memory`: the budget --segments auto filled."""
+    fit = "" if memory is None else f", the most that --memory {memory:,} bytes holds"
+    return (f"{BACKPROP_CHECKPOINT.name} kept the inputs of {segments} segments{fit}, recomputing "
+            f"{layers - segments} of {layers} layers on the way back.")  # fmt: skip
 
 
 def non_finite(rows: list[Measurement], eps: float | None) -> list[str]:
@@ -211,9 +218,6 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
             continue  # the pass ratio needs the reference's row (the time ratio is in every row)
         passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
         est = " (estimated)" if r.estimated else ""
-        if r.backward_passes and r.matmuls is not None and bp.matmuls is not None and r.matmuls > bp.matmuls:
-            extra = r.matmuls - bp.matmuls
-            est += f", recomputing {extra} matmul{'s' * (extra != 1)}"
         lines.append(
             f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "

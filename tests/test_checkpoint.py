@@ -108,10 +108,17 @@ def test_auto_segments_use_more_of_a_larger_budget():
     assert counts == sorted(counts) and counts[0] < counts[-1] == 16
 
 
-@pytest.mark.parametrize("args", [["--segments", "auto", "--memory", "64KiB"], ["--segments", "some"]])
-def test_auto_segments_that_cannot_fit_or_a_bad_count_are_refused_in_one_line(cli, args):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--segments", "auto", "--memory", "64KiB"], "--memory 65,536 bytes is too small for backprop-checkpoint"),
+        (["--segments", "some"], "--segments must be a positive whole number or auto, got 'some'"),
+        (["--segments", "²"], "--segments must be a positive whole number or auto, got '²'"),
+    ],
+)
+def test_auto_segments_that_cannot_fit_or_a_bad_count_are_refused_in_one_line(cli, args, message):
     code, _, err = cli("compare", "--layers", "16", "--batch", "64", "--methods", "backprop-checkpoint", *args)
-    assert code == 2 and err.count("\n") == 1 and ("--memory" in err or "--segments" in err), err
+    assert code == 2 and err.count("\n") == 1 and message in err, err
 
 
 def test_segments_without_the_checkpointed_method_are_refused_not_ignored(cli):
@@ -125,4 +132,5 @@ def test_compare_says_and_records_the_segments_it_used(cli, tmp_path):
     code, text, _ = cli("compare", *args, "--segments", "auto", "--memory", "270000", "--json", str(out))
     k = json.loads(out.read_text())["metadata"]["segments"]
     assert code == 0 and 4 < k < 16
-    assert f"kept the inputs of {k} segments" in " ".join(text.split()) and f"recomputing {16 - k} of 16" in text
+    said = " ".join(text.split())  # as one line, wherever the terminal's width broke it
+    assert f"kept the inputs of {k} segments" in said and f"recomputing {16 - k} of 16 layers" in said

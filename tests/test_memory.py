@@ -68,6 +68,9 @@ def test_backprop_keeps_every_activation_and_checkpointing_keeps_about_sqrt_L():
     peak = {L: bp.predicted_peak(Spec(layers=L, hidden=32, batch=256)) for L in (16, 32, 64)}
     assert peak[64] - peak[32] == 2 * (peak[32] - peak[16])
     assert peak[64] / peak[16] > 3
+    kept = deep.batch * sum(deep.widths[1:]) * deep.itemsize  # one activation per layer, B * sum(w)
+    measured = cold_peak(MLP.build(deep), bp, Options())
+    assert measured < deep.n_params * deep.itemsize + 1.25 * kept  # three per layer would be 3 * kept
     assert ck.predicted_peak(deep) / ck.predicted_peak(shallow) == pytest.approx(2, rel=0.25)
 
 
