@@ -156,19 +156,18 @@ def gemm_share(spec: Spec) -> Target:
     reused buffers) over the time of the whole method. The rest is elementwise work (activations, the
     bias adds, copies and the loss) that counts one FLOP per element, so the fraction of the GEMM peak
     it can reach is this share times the GEMMs' own rate."""
+    from .costs import batched_chunks
     from .footprint import batched_chunk
 
     model = MLP.build(spec)
-    chunk, B, w = batched_chunk(spec, Options().memory, False, spec.n_params), spec.batch, spec.widths
+    chunk, w = batched_chunk(spec, Options().memory, False, spec.n_params), spec.widths
     rng = np.random.default_rng(0)
     gemms = []
-    for l in range(spec.layers):
-        P = w[l + 1] * (w[l] + spec.bias)
-        for first in range(0, P, chunk):
-            rows = min(chunk, P - first) * B
-            for m in range(l + 1, spec.layers):
-                a, b = rng.standard_normal((rows, w[m])), rng.standard_normal((w[m], w[m + 1]))
-                gemms.append((a, b, np.empty((rows, w[m + 1]))))
+    for l, p in batched_chunks(spec, chunk):
+        rows = p * spec.batch
+        for m in range(l + 1, spec.layers):
+            a, b = rng.standard_normal((rows, w[m])), rng.standard_normal((w[m], w[m + 1]))
+            gemms.append((a, b, np.empty((rows, w[m + 1]))))
 
     def only_gemms() -> None:
         for a, b, out in gemms:

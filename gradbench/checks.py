@@ -27,6 +27,7 @@ from .spec import GradbenchError, UserCodeError
 # is an O(1) error.
 TOLERANCE = {"float64": 1e-6, "float32": 1e-3}
 WORST = 5  # entries named in a report
+LIMIT_S = 600.0  # a full check of a model predicted to take longer is refused
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def of_model(spec: Any, method: str | None, entries: int, full: bool, seed: int)
     if full:
         from .estimate import pass_seconds, refuse_past
 
-        refuse_past(2 * spec.n_params * pass_seconds(spec), 600.0, f"a full check of N = {spec.n_params:,} entries",
+        refuse_past(2 * spec.n_params * pass_seconds(spec), LIMIT_S, f"a full check of N = {spec.n_params:,} entries",
                     "check --entries K of them instead, or a smaller model")  # fmt: skip
     model = MLP.build(spec)
 

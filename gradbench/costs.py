@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 from .ops import ADD_COMPLEX, MATMUL_COMPLEX, MUL_COMPLEX, Counter
@@ -130,14 +130,21 @@ def batched(spec: Spec, memory: int, central: bool, indices: Sequence[int] | Non
 
     chunk = batched_chunk(spec, memory, central, entries(spec, indices))
     total = layers_pass(spec) if central else forward_pass(spec)
+    for l, p in batched_chunks(spec, chunk, indices):
+        total = total + _suffix_chunk(spec, l, p) * (2 if central else 1)
+    return total
+
+
+def batched_chunks(spec: Spec, chunk: int, indices: Sequence[int] | None = None) -> Iterator[tuple[int, int]]:
+    """(layer, perturbations) of each chunk a batched method stacks: each layer's parameters (or its
+    share of the sorted `indices`) in chunks of at most `chunk`."""
     start = 0
     for l, (i, o) in enumerate(_layers(spec)):
         size = i * o + (o if spec.bias else 0)
         P = size if indices is None else bisect_left(indices, start + size) - bisect_left(indices, start)
         start += size
         for first in range(0, P, chunk):
-            total = total + _suffix_chunk(spec, l, min(chunk, P - first)) * (2 if central else 1)
-    return total
+            yield l, min(chunk, P - first)
 
 
 def entries(spec: Spec, indices: Sequence[int] | None) -> int:

@@ -99,11 +99,10 @@ class Settings:
         """Refuse, before any work, a method whose predicted peak (with its tolerance) would not fit in
         --memory (a batched method shrinks its chunks first, and is refused when one perturbation does
         not fit)."""
-        from .footprint import tolerance
+        from .footprint import bound
 
         for name in methods:
-            peak = METHODS[name].predicted_peak(spec, self.options())
-            need = peak + tolerance(peak)
+            need = bound(METHODS[name].predicted_peak(spec, self.options()))
             if need > self.memory:
                 raise GradbenchError(f"--memory {self.memory:,} bytes is too small for {name} at N = "
                                      f"{spec.n_params:,}: it needs {need:,}")  # fmt: skip

@@ -57,14 +57,16 @@ def color(name: str) -> str:
     return entry.color if entry else "C9"
 
 
+def _in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
+    """x in the largest of `units` (name, size; largest first) it reaches, to three significant figures:
+    1.00 ms, 33.0 µs, 150 ms; below the last unit, in it."""
+    unit, size = next(((u, z) for u, z in units if x >= z), units[-1])
+    return f"{x / size:#.3g} {unit}".replace(". ", " ")
+
+
 def seconds(t: float) -> str:
     """A time in the unit that keeps three significant figures readable."""
-    if not math.isfinite(t):
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if t >= scale:
-            return f"{t / scale:#.3g} {unit}".replace(". ", " ")  # 1.00 ms, 33.0 µs, 150 ms
-    return f"{t / 1e-9:#.3g} ns".replace(". ", " ")
+    return _in_unit(t, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))) if math.isfinite(t) else "-"
 
 
 def ratio(x: float) -> str:
@@ -145,10 +147,7 @@ def _error(r: Measurement) -> str:
 
 def _bytes(n: int) -> str:
     """A size in the unit that keeps it readable: 12.7 MiB, 340 KiB."""
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= size:
-            return f"{n / size:#.3g} {unit}".replace(". ", " ")
-    return f"{n} B"
+    return _in_unit(n, (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))) if n >= 2**10 else f"{n} B"
 
 
 def _mean(r: Measurement) -> str:
