@@ -1,6 +1,6 @@
 import pytest
 
-from gradbench.conditions import pinned
+from gradbench.measure.conditions import pinned
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from gradbench import METHODS, MLP, Spec, gradient, loss, predict, relative_error
-from gradbench.methods import REFERENCE, Options
-from gradbench.ops import Counter
-from gradbench.passes import forward
+from gradbench.methods import REFERENCE
+from gradbench.methods.registry import Options
+from gradbench.model.ops import Counter
+from gradbench.model.passes import forward
 from gradbench.peers import TORCH
 
 SIZES = {
@@ -57,7 +58,7 @@ def test_bound_backprop(benchmark):
 @pytest.mark.parametrize("size", [*SIZES, "bound"])
 def test_torch_peer(benchmark, size):
     pytest.importorskip("torch", reason="torch is optional: pip install -e '.[torch]'")
-    from gradbench.peer_torch import gradient_fn as torch_gradient_fn
+    from gradbench.peers.torch import gradient_fn as torch_gradient_fn
 
     spec = SIZES.get(size, BOUND)
     model = MLP.build(spec)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.2.0"
+from .version import __version__ as __version__
 
 _EXPORTS = {
-    "Spec": ".spec",
-    "GradbenchError": ".spec",
-    "MLP": ".mlp",
-    "Counter": ".ops",
-    "loss": ".passes",
+    "Spec": ".model.spec",
+    "GradbenchError": ".errors",
+    "MLP": ".model.mlp",
+    "Counter": ".model.ops",
+    "loss": ".model.passes",
     "METHODS": ".methods",
     "Method": ".methods",
     "GradientResult": ".methods",
@@ -28,9 +28,9 @@ _EXPORTS = {
     "gradient": ".methods",
     "predict": ".methods",
     "relative_error": ".methods",
-    "Measurement": ".results",
-    "check": ".checks",
-    "compare_function": ".userfn",
+    "Measurement": ".measure.records",
+    "check": ".studies.checks",
+    "compare_function": ".studies.function",
 }
 __all__ = list(_EXPORTS)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from gradbench import Spec
-from gradbench.accuracy import measure, summarize
-from gradbench.methods import METHODS
+from gradbench.methods.registry import METHODS
+from gradbench.studies.accuracy import measure, summarize
 
 SPEC = Spec(layers=3, hidden=10)
 

@@ -5,7 +5,7 @@ NumPy route past activations.SMALL elements), in both dtypes, out to where exp o
 import numpy as np
 import pytest
 
-from gradbench.activations import ACTIVATIONS, SMALL
+from gradbench.model.activations import ACTIVATIONS, SMALL
 
 SIZES = [10, SMALL - 1, SMALL, 3 * SMALL]
 

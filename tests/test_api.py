@@ -6,23 +6,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gradbench import (
-    MLP,
-    Counter,
-    GradientResult,
-    Method,
-    Spec,
-    costs,
-    gradient,
-    loss,
-    predict,
-    registered,
-    relative_error,
-)
-from gradbench.costs import forward_pass
-from gradbench.methods import FORWARD
-from gradbench.numeric import central_difference
-from gradbench.numeric import gradient as numeric_gradient
+from gradbench import MLP, Counter, GradientResult, Method, Spec, gradient, loss, predict, registered, relative_error
+from gradbench.methods import FORWARD, costs
+from gradbench.methods.costs import forward_pass
+from gradbench.methods.numeric import central_difference
+from gradbench.methods.numeric import gradient as numeric_gradient
 
 
 def test_readme_api_example():
@@ -57,16 +45,16 @@ def test_unknown_attribute_of_the_package():
 
 def test_spec_knows_exactly_the_registered_activations():
     """spec.py lists the names itself (so the CLI need not import NumPy); they must match the registry."""
-    from gradbench.activations import ACTIVATIONS as REGISTERED
-    from gradbench.spec import ACTIVATIONS
+    from gradbench.model.activations import ACTIVATIONS as REGISTERED
+    from gradbench.model.spec import ACTIVATIONS
 
     assert set(ACTIVATIONS) == set(REGISTERED)
 
 
 def test_cli_choices_are_the_registries_names():
-    from gradbench import arguments as cli
-    from gradbench.data import GENERATORS
-    from gradbench.optim import OPTIMIZERS
+    from gradbench.cli import arguments as cli
+    from gradbench.model.data import GENERATORS
+    from gradbench.studies.optim import OPTIMIZERS
 
     assert set(cli.OPTIMIZERS) == set(OPTIMIZERS)
     assert set(cli.DATASETS) == set(GENERATORS)
@@ -92,7 +80,7 @@ TOY = Method(
 def test_a_method_registered_at_run_time_is_computed_counted_predicted_and_reported(cli):
     """One `register` and nothing else: the CLI accepts it, its counts equal its prediction, the table
     and the JSON show it, the plot colours it, and it is listed by `gradbench methods`."""
-    from gradbench.report import color, label
+    from gradbench.render.format import color, label
 
     with registered(TOY):
         model = MLP.build(Spec(layers=2, hidden=4))
@@ -118,7 +106,7 @@ def test_a_method_registered_at_run_time_is_computed_counted_predicted_and_repor
 
 
 def test_registering_a_name_twice_a_label_without_the_name_or_a_dtype_without_tolerance_is_refused():
-    from gradbench.methods import register
+    from gradbench.methods.registry import register
 
     with registered(TOY), pytest.raises(ValueError, match="already registered"):
         register(TOY)
@@ -137,7 +125,7 @@ def test_each_method_name_is_spelled_once_in_the_package():
     from gradbench import METHODS
 
     literals: dict[str, int] = {}
-    for path in Path(gradbench.__file__).parent.glob("*.py"):
+    for path in Path(gradbench.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in METHODS:
                 literals[node.value] = literals.get(node.value, 0) + 1

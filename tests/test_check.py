@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from gradbench import MLP, Spec
-from gradbench.checks import check
-from gradbench.spec import UserCodeError
+from gradbench.errors import UserCodeError
+from gradbench.studies.checks import check
 
 SQUARE = Spec(layers=3, hidden=6, batch=4, activation="tanh")  # square layers: a transposed dW still fits
 

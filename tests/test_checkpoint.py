@@ -8,9 +8,10 @@ import math
 import pytest
 
 from gradbench import METHODS, MLP, Spec, gradient, predict, relative_error
-from gradbench.costs import forward_pass, segments
-from gradbench.measure import cold_peak
-from gradbench.methods import Options
+from gradbench.measure.run import cold_peak
+from gradbench.methods.costs import forward_pass
+from gradbench.methods.registry import Options
+from gradbench.methods.segments import segments
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3, 4, 9, 10, 64])
@@ -46,7 +47,7 @@ def test_deep_narrow_nets_keep_a_fraction_of_the_memory_that_shrinks_with_depth(
 
 def test_the_straight_line_floor_computes_the_same_gradient():
     """bench's floor is backprop written plainly in NumPy: it must be the same arithmetic to be a floor."""
-    from gradbench.bench import straight_line
+    from gradbench.studies.bench import straight_line
 
     model = MLP.build(Spec(layers=3, hidden=10, batch=2))
     assert relative_error(straight_line(model)(), gradient(model, "backprop").gradient) < 1e-14
@@ -55,7 +56,7 @@ def test_the_straight_line_floor_computes_the_same_gradient():
 @pytest.mark.parametrize("layers", [1, 3, 8, 17])
 def test_any_number_of_segments_gives_the_gradient_for_the_work_and_memory_its_closed_forms_predict(layers):
     """--segments k: k segments as even as can be; one segment recomputes L-1 layers, L segments none."""
-    from gradbench.footprint import tolerance
+    from gradbench.methods.footprint import tolerance
 
     spec = Spec(layers=layers, hidden=12, batch=16)
     model = MLP.build(spec)
@@ -83,7 +84,7 @@ def test_a_number_of_segments_the_layers_cannot_hold_is_refused(cli, k):
 def test_auto_segments_are_the_most_the_memory_holds_and_stay_within_it(share):
     """--segments auto: the least recomputation whose predicted peak, with its tolerance, fits --memory
     (a budget between sqrt(L) segments' and L segments' needs); the measured peak stays within it."""
-    from gradbench.footprint import bound, checkpoint, checkpoint_segments
+    from gradbench.methods.footprint import bound, checkpoint, checkpoint_segments
 
     spec = Spec(layers=16, hidden=24, batch=64)
     least, most = bound(checkpoint(spec, len(segments(16)))), bound(checkpoint(spec, 16))
@@ -101,7 +102,7 @@ def test_auto_segments_are_the_most_the_memory_holds_and_stay_within_it(share):
 
 
 def test_auto_segments_use_more_of_a_larger_budget():
-    from gradbench.footprint import checkpoint_segments
+    from gradbench.methods.footprint import checkpoint_segments
 
     spec = Spec(layers=16, hidden=24, batch=64)
     counts = [checkpoint_segments(spec, m, "auto") for m in (240_000, 270_000, 300_000, 2**30)]

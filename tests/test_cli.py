@@ -16,8 +16,8 @@ def test_compare_table_shows_each_rows_data(cli, tmp_path):
     number of tables the width splits them into (the CLI's output is 140 columns into a pipe)."""
     from test_report import shows
 
-    from gradbench.report import COMPARE_COLUMNS
-    from gradbench.results import Measurement
+    from gradbench.measure.records import Measurement
+    from gradbench.render.compare import COMPARE_COLUMNS
 
     js = tmp_path / "r.json"
     code, out, err = cli("compare", "--layers", "3", "--hidden", "10", "--json", str(js), *FAST)
@@ -119,7 +119,7 @@ def test_installed_command_reports_bad_input_without_traceback():
     [("1GiB", 2**30), ("512MiB", 2**29), ("2G", 2**31), ("1GB", 2**30), ("100000", 100_000), ("64k", 65536)],
 )
 def test_memory_sizes(text, expected):
-    from gradbench.options import memory_bytes
+    from gradbench.io.values import memory_bytes
 
     assert memory_bytes(text) == expected
 
@@ -153,9 +153,9 @@ def test_a_method_over_budget_is_sampled_and_marked_estimated(cli):
 def test_reading_warns_about_unstable_timings():
     from dataclasses import replace
 
-    from gradbench.measure import Settings, measure_methods
-    from gradbench.report import reading
-    from gradbench.spec import Spec
+    from gradbench.measure.run import Settings, measure_methods
+    from gradbench.model.spec import Spec
+    from gradbench.render.compare import reading
 
     (bp,) = measure_methods(Spec(layers=1, hidden=2), ["backprop"], Settings(budget_s=0.05))
     steady = replace(bp, time_s=1.0, time_q1_s=0.95, time_q3_s=1.05)

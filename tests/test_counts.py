@@ -5,10 +5,10 @@ from hypothesis import strategies as st
 from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, Spec, gradient, predict
-from gradbench.costs import backward_pass, forward_pass
-from gradbench.footprint import memory_for_chunk
 from gradbench.methods import BACKPROP, CENTRAL, CENTRAL_BATCHED, FORWARD, FORWARD_BATCHED
-from gradbench.reproduce import SEED_SPEC
+from gradbench.methods.costs import backward_pass, forward_pass
+from gradbench.methods.footprint import memory_for_chunk
+from gradbench.studies.reproduce import SEED_SPEC
 
 specs = mlp_specs(layers=5, hidden=7, inputs=5, batch=4, activations=("sigmoid", "tanh", "relu"), bias=(True, False))
 

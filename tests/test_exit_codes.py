@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from gradbench.baseline import Change, diff
-from gradbench.bench import Target, check
-from gradbench.cli import app
-from gradbench.spec import CheckFailed
+from gradbench.cli.app import app
+from gradbench.errors import CheckFailed
+from gradbench.studies.bench import Target, check
+from gradbench.studies.diff import Change, diff
 
 FAST = ["--hidden", "3", "--budget", "0.02"]
 
@@ -51,7 +51,7 @@ def test_diff_exits_0_when_the_change_is_within_the_threshold_or_the_noise(cli, 
 
 
 def test_a_change_is_judged_against_both_runs_noise(baseline):
-    from gradbench.baseline import load
+    from gradbench.studies.diff import load
 
     base = replace(load(baseline)[0], time_s=1.0, time_q1_s=0.97, time_q3_s=1.03)
     new = replace(base, time_s=1.2, time_q1_s=1.2 * 0.96, time_q3_s=1.2 * 1.04)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gradbench.results import KEY
+from gradbench.measure.records import KEY
 
 GRID = ["--layers", "2", "--hidden", "2..50+2", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.04"]
 SMALL = ["--layers", "1,2", "--hidden", "2..4", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.02"]
@@ -374,7 +374,7 @@ def test_a_full_stdout_is_one_line_and_exit_2():
     ("estimated", "maybe", "estimated is 'maybe', not True or False"),
 ])  # fmt: skip
 def test_plot_refuses_an_impossible_value_naming_its_line(tmp_path, complete, column, value, message):
-    from gradbench.results import COLUMNS
+    from gradbench.measure.records import COLUMNS
 
     csv = tmp_path / "s.csv"
     lines = complete.read_text().splitlines()

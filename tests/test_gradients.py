@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient, loss, predict, relative_error
-from gradbench.footprint import memory_for_chunk
 from gradbench.methods import BACKPROP, FORWARD, FORWARD_BATCHED, REFERENCE
+from gradbench.methods.footprint import memory_for_chunk
 
 specs = mlp_specs()
 NUMERIC = [m for m in METHODS.values() if m is not REFERENCE]
@@ -114,8 +114,8 @@ def loop_losses(model, idx, delta):
 
 @given(spec=specs, chunk=st.sampled_from([1, 5, 10**6]))
 def test_batched_evaluates_the_same_perturbed_losses_as_the_loop(spec, chunk):
-    from gradbench.batched import perturbed_losses
-    from gradbench.ops import Counter
+    from gradbench.methods.batched import perturbed_losses
+    from gradbench.model.ops import Counter
 
     model = MLP.build(spec)
     idx = np.arange(model.n_params)

@@ -12,7 +12,7 @@ from gradbench.peers import JAX
 
 pytest.importorskip("jax", reason="jax is optional: pip install -e '.[jax]'")
 
-from gradbench.peer_jax import gradient_fn
+from gradbench.peers.jax import gradient_fn
 
 specs = mlp_specs(hidden=8, outputs=4, batch=5, activations=("sigmoid", "tanh", "relu"), bias=(True, False))
 

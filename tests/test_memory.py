@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from shapes import mlp_specs
 
 from gradbench import METHODS, MLP, GradbenchError, Spec, gradient
-from gradbench.footprint import bound, memory_for_chunk, tolerance
-from gradbench.measure import Settings, cold_peak
-from gradbench.methods import CENTRAL_BATCHED, FORWARD_BATCHED, Options
+from gradbench.measure.run import Settings, cold_peak
+from gradbench.methods import CENTRAL_BATCHED, FORWARD_BATCHED
+from gradbench.methods.footprint import bound, memory_for_chunk, tolerance
+from gradbench.methods.registry import Options
 
 specs = mlp_specs(layers=8, hidden=24, inputs=24, outputs=12, batch=48, activations=("sigmoid", "tanh", "relu"),
                   bias=(True, False), dtypes=("float64", "float32"))  # fmt: skip

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from gradbench import Spec
-from gradbench.data import load
-from gradbench.optim import DEFAULT_LR, OPTIMIZERS, Hyper
-from gradbench.train import TrainConfig, train
+from gradbench.model.data import load
+from gradbench.studies.optim import DEFAULT_LR, OPTIMIZERS, Hyper
+from gradbench.studies.train import TrainConfig, train
 
 
 def two_steps(name, hp):

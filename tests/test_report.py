@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from gradbench import Spec
-from gradbench.measure import Settings, measure_methods
-from gradbench.report import COMPARE_COLUMNS, tables
+from gradbench.measure.run import Settings, measure_methods
+from gradbench.render.compare import COMPARE_COLUMNS, tables
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 

@@ -8,7 +8,7 @@ import pytest
 
 from gradbench import predict
 from gradbench.methods import BACKPROP, CENTRAL, FORWARD
-from gradbench.reproduce import SEED_EPOCHS, SEED_SPEC, measured, seed_004, seed_accounting, true_accounting
+from gradbench.studies.reproduce import SEED_EPOCHS, SEED_SPEC, measured, seed_004, seed_accounting, true_accounting
 
 # The seeds' own numbers (000 and 004).
 SEED_NUMERIC_EVALUATIONS, SEED_BACKPROP_EVALUATIONS = 12_000, 2_000

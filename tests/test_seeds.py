@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gradbench.numeric import central_difference, complex_step, forward_difference, gradient
+from gradbench.methods.numeric import central_difference, complex_step, forward_difference, gradient
 
 
 def test_001_add_and_multiply_nodes():

@@ -9,10 +9,10 @@ import time
 import pandas as pd
 import pytest
 
-from gradbench.options import int_list
-from gradbench.plot import crossings, fit_slope
-from gradbench.results import COLUMNS, KEY
-from gradbench.spec import GradbenchError
+from gradbench.errors import GradbenchError
+from gradbench.io.values import int_list
+from gradbench.measure.records import COLUMNS, KEY
+from gradbench.render.plot import crossings, fit_slope
 
 TINY = ["--layers", "1,2", "--hidden", "2..6", "--batch", "1,2", "--methods", "forward,backprop", "--budget", "0.02"]
 

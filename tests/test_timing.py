@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradbench.timing import MIN_ROUNDS, interleaved, measure, quantile, summarize
+from gradbench.measure.timing import MIN_ROUNDS, interleaved, measure, quantile, summarize
 
 
 def test_quantiles_match_numpy_linear_interpolation():

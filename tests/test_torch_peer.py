@@ -6,13 +6,13 @@ from hypothesis import given
 from shapes import mlp_specs
 
 from gradbench import MLP, Spec, gradient, relative_error
-from gradbench.costs import backward_pass, forward_pass
+from gradbench.methods.costs import backward_pass, forward_pass
 from gradbench.peers import TORCH
 
 torch = pytest.importorskip("torch", reason="torch is optional: pip install -e '.[torch]' (CI installs it)")
 
-from gradbench.peer_torch import flops as torch_flops
-from gradbench.peer_torch import gradient_fn as torch_gradient_fn
+from gradbench.peers.torch import flops as torch_flops
+from gradbench.peers.torch import gradient_fn as torch_gradient_fn
 
 RTOL_TORCH = TORCH.rtol
 

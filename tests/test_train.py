@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from gradbench import Spec, predict
-from gradbench.data import GENERATORS, load
-from gradbench.optim import Hyper
-from gradbench.train import TrainConfig, train
+from gradbench.model.data import GENERATORS, load
+from gradbench.studies.optim import Hyper
+from gradbench.studies.train import TrainConfig, train
 
 RTOL_CURVE = 1e-6
 

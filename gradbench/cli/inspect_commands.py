@@ -1,0 +1,174 @@
+"""The commands that look at results and gradients rather than measure: plot, accuracy, check, diff,
+report, methods. Thin as those in commands.py (same app, same options from arguments.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import arguments as a
+from .app import app
+
+
+@app.command()
+def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
+         force: a.Force = False) -> None:  # fmt: skip
+    """Plot a sweep: cost against N, and the ratio to backprop.
+
+    Log-log, with fitted slopes and where the ratio crosses 10x, 100x, 1000x.
+    """
+    from ..render.console import console
+    from ..render.plot import output_paths, plot_sweep
+    from ..render.sweep import show_plot
+
+    paths = output_paths(csv, out, force)
+    show_plot(console(), paths, plot_sweep(csv, paths[0], show_counts))
+
+
+@app.command(name="accuracy")
+def accuracy_command(
+    ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
+    seed: a.Seed = 0,
+    csv: a.CsvOut = None, plot: a.VCurve = None, force: a.Force = False,
+) -> None:  # fmt: skip
+    """Each numeric method's error against its step: the V-curves.
+
+    In float64 and float32, with the best steps, the textbook and default steps, and the slopes.
+    """
+    from ..measure.conditions import metadata, pinned
+    from ..model.spec import Spec
+    from ..render.accuracy import show_accuracy
+    from ..render.console import console
+    from ..render.export import write_points
+    from ..render.plot import plot_accuracy
+    from ..studies.accuracy import check_outputs, measure, summarize
+    from .app import conditions_of
+
+    spec = Spec(layers, hidden, 0, 0, batch, activation, "float64", seed)
+    check_outputs(spec, csv, plot, force)
+    with pinned(1):
+        points = measure(spec)
+    summaries = summarize(spec, points)
+    show_accuracy(console(stderr=csv == "-"), summaries)
+    write_points(points, csv, {"metadata": metadata(conditions_of(ctx, 1, seed)), "spec": spec.as_dict()})
+    if plot:
+        plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
+
+
+@app.command(name="check")
+def check_command(
+    ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
+    dtype: a.Dtype = "float64", seed: a.Seed = 0, method: a.CheckMethod = None, function: a.Function = None,
+    gradient: a.GradientFn = None, x0: a.X0 = None, entries: a.Entries = 10, full: a.Full = False,
+) -> None:  # fmt: skip
+    """Is a gradient right? Exit 1 if not.
+
+    A random direction (2 evaluations), sampled entries, or all, against central differences.
+    """
+    from ..errors import GradbenchError
+    from ..model.spec import Spec
+    from ..render.check import show_check
+    from ..render.console import console
+    from ..studies.checks import check, load_callable, load_point, of_model, require
+
+    if function or gradient or x0:
+        refuse_model_options(ctx, "check")
+        if not (function and gradient and x0):
+            raise GradbenchError("checking your own function needs --function, --gradient and --x0 together")
+        f, g = load_callable(function, "--function"), load_callable(gradient, "--gradient")
+        result, what = check(f, g, load_point(x0), entries=entries, full=full, seed=seed), f"{gradient} of {function}"
+    else:
+        spec = Spec(layers, hidden, 0, 0, batch, activation, dtype, seed)
+        result, what = of_model(spec, method, entries, full, seed), f"{method or 'the reference'} on {spec}"
+    show_check(console(), result, what)
+    require(result)
+
+
+@app.command(name="diff")
+def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
+    """A run against a baseline: the change, its noise, a verdict.
+
+    Per method, the median time's change within the noise band; --fail-on exits 1.
+    """
+    from ..io.values import fraction
+    from ..render.console import console
+    from ..render.diff import show_changes
+    from ..studies.diff import check, diff, load
+
+    threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
+    changes = diff(load(old), load(new))
+    show_changes(console(), changes, threshold)
+    check(changes, fail_on, threshold)
+
+
+@app.command(name="report")
+def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-", force: a.Force = False) -> None:
+    """A directory of results as one markdown page.
+
+    compare.json, sweep.csv, accuracy.csv, reproduce.json and bench.json, with the pictures.
+    """
+    from ..io.files import check_outputs, write_text
+    from ..render.page import SECTIONS, page
+
+    check_outputs({"--out": out}, force, inputs=tuple(results / name for name, _ in SECTIONS))
+    write_text(out, page(results))
+
+
+@app.command(name="methods")
+def methods_command() -> None:
+    """The registered gradient methods, their tolerances.
+
+    Each name is what --methods takes; what it does; whether it can be sampled.
+    """
+    from ..render.console import console
+    from ..render.methods import methods_table
+
+    console().print(methods_table())
+
+
+MODEL_ONLY = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "methods", "eps", "memory",
+              "peer", "warmup", "runs", "csv", "method")  # fmt: skip
+
+
+def refuse_model_options(ctx: typer.Context, command: str) -> None:
+    """With --function the model's options do not apply: refuse any that was given, rather than ignore it."""
+    from ..errors import GradbenchError
+
+    given = [
+        f"--{n}"
+        for n in MODEL_ONLY
+        if n in ctx.params and getattr(ctx.get_parameter_source(n), "name", "") == "COMMANDLINE"
+    ]
+    if given:
+        raise GradbenchError(f"{', '.join(given)}: not for {command} --function (your f at --x0, your --gradient)")
+
+
+def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None, x0: str | None, budget: float,
+                  threads: int, json: str | None, force: bool) -> None:  # fmt: skip
+    """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
+    from ..errors import GradbenchError
+    from ..io.files import check_outputs, write_json
+    from ..measure.conditions import metadata, pinned
+    from ..render.check import show_function
+    from ..render.console import console
+    from ..studies.checks import check, load_callable, load_point, require
+    from ..studies.function import compare_function
+    from .app import conditions_of
+
+    refuse_model_options(ctx, "compare")
+    if not (function and x0):
+        raise GradbenchError("comparing on your own function needs --function and --x0 (and --gradient)")
+    check_outputs({"--json": json}, force, inputs=(x0,))
+    f, x = load_callable(function, "--function"), load_point(x0)
+    g = load_callable(gradient, "--gradient") if gradient else None
+    with pinned(threads):
+        rows = compare_function(f, x, g, budget_s=budget)
+        meta = metadata(conditions_of(ctx, threads, None))
+    show_function(console(stderr=json == "-"), rows, function)
+    if json:
+        write_json(
+            json, {"metadata": meta, "function": function, "gradient": gradient, "rows": [r.as_dict() for r in rows]}
+        )
+    if g is not None:
+        require(check(f, g, x))

@@ -1,0 +1,175 @@
+"""`gradbench compare`: the tables of one measurement per method, their legend and the one-line reading."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from ..measure.records import Measurement
+from ..methods import BACKPROP_CHECKPOINT, REFERENCE
+from .format import compact, in_unit, label, ratio, seconds
+from .tables import Column, fit
+
+UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
+
+
+def spread(r: Measurement) -> str:
+    """Half the interquartile range, as a percentage of the median."""
+    return f"±{100 * r.spread:.1f}%" if r.time_s > 0 else "-"
+
+
+def show_compare(
+    out: Console, rows: list[Measurement], threads: int, eps: float | None = None, wide: bool = False,
+    notes: list[str] | None = None,
+) -> None:  # fmt: skip
+    """The comparison tables, the legend, then what it means, a line per method, and the caller's notes."""
+    for t in tables(rows, compare_title(rows, threads), out.width, wide):
+        out.print(t)
+    out.print(LEGEND, highlight=False, style="dim")
+    for line in [*reading(rows, eps), *(notes or [])]:
+        out.print(line, highlight=False)
+
+
+def segments_note(layers: int, segments: int, memory: int | None = None) -> str:
+    """What checkpointed backprop kept and redid; `memory`: the budget --segments auto filled."""
+    fit = "" if memory is None else f", the most that --memory {memory:,} bytes holds"
+    return (f"{BACKPROP_CHECKPOINT.name} kept the inputs of {segments} segments{fit}, recomputing "
+            f"{layers - segments} of {layers} layers on the way back.")  # fmt: skip
+
+
+def non_finite(rows: list[Measurement], eps: float | None) -> list[str]:
+    """A warning per method whose gradient held a NaN or an infinity, with the likely cause."""
+    import numpy as np
+
+    lines = []
+    for r in rows:
+        if math.isfinite(r.rel_error):
+            continue
+        resolution = float(np.finfo(r.dtype).eps)
+        cause = (f"--eps {eps:g} is below {r.dtype}'s resolution ({resolution:.1e} relative to |θ|): θ + h "
+                 "rounds to θ, so the step is zero" if eps is not None and eps < resolution else
+                 "a loss overflowed in a perturbed pass, or the step is too large")  # fmt: skip
+        lines.append(f"! {r.method}: its gradient has NaN or infinite entries (rel.err nan): {cause}.")
+    return lines
+
+
+def compare_title(rows: list[Measurement], threads: int) -> str:
+    """What was measured, in one line: the shape, the arithmetic, N and the BLAS threads."""
+    r = rows[0]
+    widths = _widths((r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs))
+    return (
+        f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
+        f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}"
+    )
+
+
+def _widths(w: tuple[int, ...]) -> str:
+    """10-10-10-10; a deep net's repeats as a count, 10-32×63-10, so the title stays one line."""
+    if len(w) <= 8:
+        return "-".join(map(str, w))
+    runs = [(v, len(list(g))) for v, g in itertools.groupby(w)]
+    return "-".join(f"{v}×{n}" if n > 1 else str(v) for v, n in runs)
+
+
+def _error(r: Measurement) -> str:
+    """The relative error; marked ~ when it is over the sampled entries only."""
+    return "ref" if r.method == REFERENCE.name else f"{mark(r)}{r.rel_error:.1e}"
+
+
+def _bytes(n: int) -> str:
+    """A size in the unit that keeps it readable: 12.7 MiB, 340 KiB."""
+    return in_unit(n, (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))) if n >= 2**10 else f"{n} B"
+
+
+def _mean(r: Measurement) -> str:
+    if not math.isfinite(r.time_stdev_s) or r.time_mean_s <= 0:
+        return mark(r) + seconds(r.time_mean_s)
+    return f"{mark(r)}{seconds(r.time_mean_s)} ±{100 * r.time_stdev_s / r.time_mean_s:.0f}%"
+
+
+def mark(r: Measurement) -> str:
+    return "~" if r.estimated else ""
+
+
+def _peak(r: Measurement) -> str:
+    """The measured peak, or the predicted one (marked ~) for a method not run in full."""
+    if r.peak_bytes is not None:
+        return _bytes(r.peak_bytes)
+    return "-" if r.peak_predicted_bytes is None else "~" + _bytes(r.peak_predicted_bytes)
+
+
+# The comparison's columns, in display order, each with its priority: what must be on screen first.
+COMPARE_KEY: list[Column[Measurement]] = [Column("method", lambda r: label(r.method), justify="left")]
+
+
+COMPARE_COLUMNS: list[Column[Measurement]] = [
+    Column("N", lambda r: f"{r.n_params:,}", 6),
+    Column("fwd", lambda r: f"{r.forward_passes:,}", 2),
+    Column("bwd", lambda r: f"{r.backward_passes:,}", 2),
+    Column("matmuls", lambda r: compact(r.matmuls), 4),
+    Column("adds", lambda r: compact(r.adds), 5),
+    Column("mults", lambda r: compact(r.multiplies), 5),
+    Column("FLOPs", lambda r: compact(r.flops), 3),
+    Column("time", lambda r: mark(r) + seconds(r.time_s), 1),
+    Column("IQR", spread, 3),
+    Column("mean ± σ", lambda r: _mean(r), 4),
+    Column("peak", lambda r: _peak(r), 4),
+    Column("runs", lambda r: str(r.rounds), 6),
+    Column("time/bp", lambda r: mark(r) + ratio(r.time_ratio), 1),
+    Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
+    Column("rel.err", _error, 1),
+]
+
+
+LEGEND = (
+    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, IQR: "
+    "half its interquartile range, mean ± σ: mean and standard deviation; peak: the memory one gradient "
+    "allocates, its buffers included (tracemalloc; ~: predicted in closed form, not run in full); "
+    "/bp: ratio to backprop; "
+    "rel.err: max|g-g_bp| / max(max|g|, max|g_bp|)"
+)
+
+
+def tables(rows: list[Measurement], title: str, width: int, wide: bool = False) -> list[Table]:
+    """The comparison as tables that fit `width` (one table with `wide`)."""
+    return fit(rows, COMPARE_KEY, COMPARE_COLUMNS, width, title, wide)
+
+
+def _passes(r: Measurement) -> str:
+    if r.matmuls is not None and r.matmuls < r.forward_passes:  # stacked: several losses per matmul
+        return f"{r.forward_passes:,} loss evaluations in {r.matmuls:,} stacked matmuls"
+    if r.backward_passes:
+        return f"{r.forward_passes:,} forward + {r.backward_passes:,} backward"
+    return f"{r.forward_passes:,} forward passes"
+
+
+def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
+    """What the numbers mean, one line per method measured against backprop, then the warnings."""
+    bp = next((r for r in rows if r.method == REFERENCE.name), None)
+    lines = []
+    for r in rows:
+        if bp is None or r.method == REFERENCE.name:
+            continue  # the pass ratio needs the reference's row (the time ratio is in every row)
+        passes = (r.forward_passes + r.backward_passes) / (bp.forward_passes + bp.backward_passes)
+        est = " (estimated)" if r.estimated else ""
+        lines.append(
+            f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
+            f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
+            f"FLOPs predict {ratio(r.predicted_ratio)}."
+        )
+    lines += non_finite(rows, eps)
+    unstable = [f"{r.method} ({spread(r)})" for r in rows if r.spread > UNSTABLE]
+    if unstable:
+        lines.append(
+            f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
+            "median; the machine was busy: rerun, or raise --budget for more rounds."
+        )
+    if any(r.estimated for r in rows):
+        lines.append(
+            "~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
+            "counts from the cost model; rel.err over the sampled entries."
+        )
+    return lines

@@ -1,0 +1,43 @@
+"""How a number reads in a table: times in a unit with three significant figures, ratios, counts, and
+the label and colour of a method or peer (from the registries)."""
+
+from __future__ import annotations
+
+import math
+
+from ..methods.registry import METHODS
+from ..peers import PEERS
+
+
+def label(name: str) -> str:
+    """The table label of a method or peer (it contains the name); an unknown name is shown as is."""
+    entry = METHODS.get(name) or PEERS.get(name)
+    return entry.label if entry else name
+
+
+def color(name: str) -> str:
+    """The plot colour of a method or peer."""
+    entry = METHODS.get(name) or PEERS.get(name)
+    return entry.color if entry else "C9"
+
+
+def in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
+    """x in the largest of `units` (name, size; largest first) it reaches, to three significant figures:
+    1.00 ms, 33.0 µs, 150 ms; below the last unit, in it."""
+    unit, size = next(((u, z) for u, z in units if x >= z), units[-1])
+    return f"{x / size:#.3g} {unit}".replace(". ", " ")
+
+
+def seconds(t: float) -> str:
+    """A time in the unit that keeps three significant figures readable."""
+    return in_unit(t, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))) if math.isfinite(t) else "-"
+
+
+def ratio(x: float) -> str:
+    return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
+
+
+def compact(n: float | None) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):  # not counted (None, or NaN from a CSV)
+        return "-"
+    return f"{n:,}" if n < 10**7 else f"{n:.3g}"

@@ -1,0 +1,51 @@
+"""`gradbench train`: the epochs' table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from .format import seconds
+
+if TYPE_CHECKING:
+    from ..studies.train import TrainResult
+
+
+def train_table(result: TrainResult) -> Table:
+    """Final losses and accuracies, wall time, and the gradients' counts over the whole run."""
+    t = Table(show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("", justify="right")
+    last = result.history[-1]
+
+    def pct(a: float | None) -> str:
+        return "-" if a is None else f"{100 * a:.1f}%"
+
+    for name, value in [
+        ("epochs run", f"{len(result.history):,}"),
+        ("optimizer steps", f"{result.steps:,}"),
+        ("train loss", f"{last.train_loss:.4g}"),
+        ("test loss", f"{last.test_loss:.4g}"),
+        ("train accuracy", pct(last.train_accuracy)),
+        ("test accuracy", pct(last.test_accuracy)),
+        ("wall time", seconds(result.wall_s)),
+        ("time in gradients", seconds(result.gradient_s)),
+        ("forward passes", f"{result.counts.forward_passes:,}"),
+        ("backward passes", f"{result.counts.backward_passes:,}"),
+        ("matmuls", f"{result.counts.matmuls:,}"),
+        ("adds", f"{result.counts.adds:,}"),
+        ("multiplies", f"{result.counts.multiplies:,}"),
+        ("FLOPs", f"{result.counts.flops:,}"),
+    ]:
+        t.add_row(name, value)
+    return t
+
+
+def show_train(out: Console, result: TrainResult, dataset: str) -> None:
+    """A one-line heading, then the final losses, accuracies and the gradients' counts."""
+    hp = result.config.hyper
+    out.print(f"{dataset}: {result.config.method} gradients, {result.config.optimizer} (lr {hp.lr:g}), batch "
+              f"{result.config.batch}, N = {result.spec.n_params:,}", highlight=False)  # fmt: skip
+    out.print(train_table(result))

@@ -1,0 +1,350 @@
+"""The performance targets, each measured as a ratio within one run and checked against its bound.
+
+Ratios, not absolute times: the machine is shared and noisy, and a ratio of two interleaved timings
+cancels most of that. Used by `gradbench bench`; the figures go in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+
+import numpy as np
+
+from ..errors import CheckFailed
+from ..measure.run import time_method
+from ..measure.timing import interleaved
+from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient
+from ..methods.registry import METHODS, Options
+from ..model.mlp import MLP
+from ..model.ops import Counter
+from ..model.passes import forward
+from ..model.spec import Spec
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: float
+    bound: float | None  # None: reported, not bounded
+    kind: str  # "max": measured <= bound; "min": measured >= bound
+    detail: str
+    estimated: bool = False
+
+    @property
+    def holds(self) -> bool | None:
+        if self.bound is None:
+            return None
+        return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "holds": self.holds}
+
+
+def label(spec: Spec) -> str:
+    return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + (" float32" if spec.dtype == "float32" else "")
+
+
+LARGE = Spec(layers=4, hidden=512, batch=256)  # the size of the FLOP-bound and torch targets
+
+
+def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
+    """time(forward + backward) / time(forward) against 1.1x their matmul-FLOP ratio."""
+    model = MLP.build(spec)
+    fwd = Counter()
+    forward(model, model.W, model.b, fwd)
+    _, bp = gradient(model, BACKPROP.name)
+    flop_ratio = bp.matmul_flops / fwd.matmul_flops
+    t = interleaved(
+        {
+            "pass": lambda: forward(model, model.W, model.b, Counter()),
+            "gradient": lambda: gradient(model, BACKPROP.name),
+        },
+        rounds=9,
+    )
+    r = t["gradient"].median / t["pass"].median
+    return Target(
+        f"{BACKPROP.name} / forward pass time, {label(spec)}",
+        r,
+        1.1 * flop_ratio,
+        "max",
+        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
+        f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+    )
+
+
+def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
+    """time(forward-difference gradient) / ((N+1) x time(one forward pass)), both timed interleaved."""
+    model = MLP.build(spec)
+    N, W, b = model.n_params, model.W, model.b
+
+    def passes() -> None:
+        c = Counter()
+        for _ in range(N + 1):
+            forward(model, W, b, c)
+
+    t = interleaved({"loop": lambda: gradient(model, FORWARD.name), "passes": passes}, rounds=rounds)
+    r = t["loop"].median / t["passes"].median
+    return Target(
+        f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
+        r,
+        1.10,
+        "max",
+        f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+    )
+
+
+def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Target]:
+    """time(forward difference, loop) / time(forward-batched), and backprop's lead over the batched."""
+    model = MLP.build(spec)
+    rng = np.random.default_rng(0)
+    loop, fast, bp = (
+        time_method(model, m, Options(), budget_s, rng).timing for m in (FORWARD, FORWARD_BATCHED, BACKPROP)
+    )
+    est = loop.estimated or fast.estimated
+    return [
+        Target(
+            f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}",
+            loop.median / fast.median,
+            bound,
+            "min",
+            f"N = {model.n_params:,}; loop {loop.median:.3g} s"
+            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s",
+            est,
+        ),
+        Target(
+            f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}",
+            fast.median / bp.median,
+            None,
+            "max",
+            "the batched finite difference is still N+1 loss evaluations",
+            fast.estimated,
+        ),
+    ]
+
+
+def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
+    """Checkpointed backprop against backprop on a deep narrow net: the peak memory of a gradient
+    (traced, buffers included) and the time of the next ones, interleaved; beside them, the closed
+    forms (footprint.py, costs.recompute). Chen et al. 2016 claim O(sqrt L) memory for at most one
+    extra forward pass, and a forward pass is about a third of a forward-backward's FLOPs here."""
+    from ..measure.run import cold_peak
+    from ..methods.costs import backward_pass, forward_pass, recompute
+
+    model = MLP.build(spec)
+    peaks = {m.name: cold_peak(model, m, Options()) for m in (BACKPROP, BACKPROP_CHECKPOINT)}
+    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=7)
+    memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
+    predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
+    extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
+    time = t[BACKPROP_CHECKPOINT.name].median / t[BACKPROP.name].median
+    mib = f"{peaks[BACKPROP.name] / 2**20:.2f} -> {peaks[BACKPROP_CHECKPOINT.name] / 2**20:.2f} MiB"
+    name = f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name}"
+    return [
+        Target(f"{name} peak memory, {label(spec)}", memory, 0.5 if bounded else None, "max",
+               f"{mib}; closed form {predicted:.3f}"),
+        Target(f"{name} time, {label(spec)}", time, 1.5 if bounded else None, "max",
+               f"recomputed FLOPs: +{extra:.1%} of a forward-backward's (at most one forward pass)"),
+    ]  # fmt: skip
+
+
+def gemm_share(spec: Spec) -> Target:
+    """Where forward-batched's time goes: the time of its GEMMs alone (the same shapes and number, into
+    reused buffers) over the time of the whole method. The rest is elementwise work (activations, the
+    bias adds, copies and the loss) that counts one FLOP per element, so the fraction of the GEMM peak
+    it can reach is this share times the GEMMs' own rate."""
+    from ..methods.costs import batched_chunks
+    from ..methods.footprint import batched_chunk
+
+    model = MLP.build(spec)
+    chunk, w = batched_chunk(spec, Options().memory, False, spec.n_params), spec.widths
+    rng = np.random.default_rng(0)
+    gemms = []
+    for l, p in batched_chunks(spec, chunk):
+        rows = p * spec.batch
+        for m in range(l + 1, spec.layers):
+            a, b = rng.standard_normal((rows, w[m])), rng.standard_normal((w[m], w[m + 1]))
+            gemms.append((a, b, np.empty((rows, w[m + 1]))))
+
+    def only_gemms() -> None:
+        for a, b, out in gemms:
+            np.dot(a, b, out)
+
+    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=5)
+    share = t["gemms"].median / t["method"].median
+    detail = f"GEMMs alone {t['gemms'].median:.3g} s of {t['method'].median:.3g} s"
+    return Target(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", share, None, "min", detail)
+
+
+GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
+
+
+def gemm_peak(dtype: str = "float64") -> float:
+    """FLOP/s of this machine's BLAS on one GEMM (m, k) @ (k, n) at the pinned threads: the limit."""
+    m, k, n = GEMM
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    out = np.empty((m, n), dtype)
+    t = interleaved({"gemm": partial(np.dot, a, b, out)}, rounds=9)["gemm"]
+    return 2 * m * k * n / t.min
+
+
+def distance_to_peak(peak: float) -> list[Target]:
+    """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
+    3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
+    take), as fractions of the peak."""
+    out = []
+    for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
+        model = MLP.build(spec)
+        flops = gradient(model, method.name).counts.flops
+        achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"].median
+        detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", achieved / peak, bound, "min", detail))
+    return out
+
+
+def straight_line(model: MLP) -> Callable[[], np.ndarray]:
+    """The same backprop arithmetic written straight in NumPy, nothing counted or reused: the floor of
+    what any gradient code pays in NumPy calls for a small model. Like a training step (and like our
+    forward pass, whose count includes it) it computes the loss on the way."""
+    W, b, X, Y, L = model.W, model.b, model.X, model.Y, len(model.W)
+
+    def grad() -> np.ndarray:
+        acts = [X]
+        for l in range(L):
+            z = acts[-1] @ W[l] + b[l]
+            acts.append(1 / (1 + np.exp(-z)) if l < L - 1 else z)
+        r = acts[-1] - Y
+        loss = r.ravel() @ r.ravel() / r.size  # noqa: F841  # computed, as every training step does
+        dz = r * (2 / r.size)
+        parts = []
+        for l in range(L - 1, -1, -1):
+            parts.append((dz.sum(0), acts[l].T @ dz))
+            if l:
+                a = acts[l]
+                dz = (dz @ W[l].T) * a * (1 - a)
+        return np.concatenate([p.ravel() for pair in reversed(parts) for p in reversed(pair)])
+
+    return grad
+
+
+def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
+    """Our counted backprop's time / the straight-line NumPy floor's, same model (sigmoid, with biases):
+    what counting every operation costs where a gradient is all call overhead."""
+    model = MLP.build(spec)
+    floor = straight_line(model)
+    assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
+    t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
+    ours, base = t["ours"].median, t["floor"].median
+    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs"
+    return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
+
+
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 5) -> list[Target]:
+    """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
+    forward difference at 3x100x32, its whole gradient: its GEMMs are small). Each round times one call
+    at each setting, the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). At the
+    large shape a method that goes entry by entry computes `sample` entries spread over theta: its time
+    per entry is what threads can speed up."""
+    from ..measure.conditions import pinned
+    from ..measure.timing import once
+
+    if threads < 2:
+        return []  # one core: nothing to scale to
+    entries = np.unique(np.linspace(0, spec.n_params - 1, sample).astype(np.intp))
+    cases = [(m, spec, entries if m.sampleable else None) for m in METHODS.values()]
+    cases.append((FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), None))
+    out = []
+    for method, shape, indices in cases:
+        fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
+        times: dict[int, list[float]] = {1: [], threads: []}
+        for _ in range(rounds + 1):  # the first round warms up and is dropped
+            for n, seconds in times.items():
+                with pinned(n):
+                    seconds.append(once(fn))
+        one, many = (statistics.median(seconds[1:]) for seconds in times.values())
+        part = "" if indices is None else f"{len(indices)} entries, "
+        detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
+        out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
+                          None, "min", detail))  # fmt: skip
+    return out
+
+
+def startup(argv: list[str], bound: float, runs: int) -> Target:
+    """Median wall time of a fresh `gradbench ...` process."""
+    import time
+
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gradbench", *argv], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return Target(
+        f"wall time: gradbench {' '.join(argv)} (s)",
+        statistics.median(times),
+        bound,
+        "max",
+        f"median of {runs} runs; min {min(times):.3g} s",
+    )
+
+
+def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
+    """Our NumPy backprop's time / torch.autograd's, same model, same BLAS thread count."""
+    from .. import peers
+
+    model = MLP.build(spec)
+    peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
+    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=9)
+    return Target(
+        f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
+        t["ours"].median / t["peer"].median,
+        bound,
+        "max",
+        f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+    )
+
+
+def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True) -> list[Target]:
+    steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
+        ("backprop near its FLOP bound", backprop_near_flop_bound),
+        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 21)),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 7)),
+        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
+        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
+        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),
+        *(
+            (f"checkpointed backprop, L={L}", partial(checkpoint_trade, Spec(layers=L, hidden=32, batch=256), L == 64))
+            for L in (4, 8, 16, 32, 64)
+        ),
+        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32))),
+        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak())),
+        ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1)),
+        ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
+    ]
+    if torch:
+        for dtype in ("float64", "float32"):
+            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
+            bounded = dtype == "float64"  # float32 is reported, not bounded
+            steps.append((f"vs torch, small {dtype}", partial(versus_torch, small, 0.5 if bounded else None, threads)))
+            steps.append((f"vs torch, large {dtype}", partial(versus_torch, large, 1.0 if bounded else None, threads)))
+    out: list[Target] = []
+    for name, step in steps:
+        if on_step:
+            on_step(name)
+        result = step()
+        out.extend(result if isinstance(result, list) else [result])
+    return out
+
+
+def check(targets: list[Target]) -> None:
+    """Fail (exit 1) when a bound the benchmark checks does not hold."""
+    failed = [x.name for x in targets if x.holds is False]
+    if failed:
+        raise CheckFailed(f"{len(failed)} bound(s) did not hold: {'; '.join(failed)}")

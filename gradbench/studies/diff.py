@@ -1,0 +1,82 @@
+"""Comparing a run with a stored baseline, as pytest-benchmark's --benchmark-compare does: per method
+and model, the change of the median time with its noise band, and a verdict a CI job can fail on.
+
+The noise band of a change is the two runs' half-IQRs (relative to their medians) added in quadrature:
+a change inside it is not told apart from the machine's noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from ..errors import CheckFailed, GradbenchError
+from ..measure.records import KEY, Measurement
+
+
+@dataclass(frozen=True)
+class Change:
+    old: Measurement
+    new: Measurement
+
+    @property
+    def change(self) -> float:
+        """new / old - 1 of the median time per gradient."""
+        return self.new.time_s / self.old.time_s - 1 if self.old.time_s > 0 else math.nan
+
+    @property
+    def noise(self) -> float:
+        return math.hypot(self.old.spread, self.new.spread)
+
+    def slower_than(self, threshold: float) -> bool:
+        """Slower by more than `threshold` and by more than the noise band."""
+        return self.change > max(threshold, self.noise)
+
+    @property
+    def verdict(self) -> str:
+        if abs(self.change) <= self.noise:
+            return "within noise"
+        return "slower" if self.change > 0 else "faster"
+
+
+def load(path: Path) -> list[Measurement]:
+    """The rows of a `compare --json` file (or any file with its "rows"), each read back into the record."""
+    try:
+        doc = json.loads(path.read_text())
+        records = doc["rows"]
+        names = {f.name for f in fields(Measurement)}
+        rows = [Measurement(**{k: v for k, v in r.items() if k in names}) for r in records]
+    except FileNotFoundError:
+        raise GradbenchError(f"cannot read {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+        raise GradbenchError(f"{path} is not a gradbench result with rows ({type(e).__name__}: {e})") from None
+    return [r if r.rel_error is not None else _nan_error(r) for r in rows]
+
+
+def _nan_error(r: Measurement) -> Measurement:
+    from dataclasses import replace
+
+    return replace(r, rel_error=math.nan)  # JSON writes NaN as null
+
+
+def diff(old: list[Measurement], new: list[Measurement]) -> list[Change]:
+    """The rows of `new` matched with `old` by model and method (rows in only one of them are left out)."""
+    before = {tuple(getattr(r, k) for k in KEY): r for r in old}
+    pairs = [Change(before[k], r) for r in new if (k := tuple(getattr(r, c) for c in KEY)) in before]
+    if not pairs:
+
+        def models(rows: list[Measurement]) -> str:
+            return ", ".join(sorted({f"L={r.layers} H={r.hidden} B={r.batch} {r.dtype}" for r in rows})[:3])
+
+        raise GradbenchError(f"no row to compare: the old result has {models(old)}, the new one {models(new)}")
+    return pairs
+
+
+def check(changes: list[Change], fail_on: str | None, threshold: float | None) -> None:
+    """Fail (exit 1) when a method is slower than the baseline past the threshold and the noise band."""
+    slower = [c for c in changes if threshold is not None and c.slower_than(threshold)]
+    if slower:
+        worst = ", ".join(f"{c.new.method} {100 * c.change:+.0f}% (±{100 * c.noise:.0f}%)" for c in slower)
+        raise CheckFailed(f"slower than the baseline by more than {fail_on} and the noise: {worst}")
