@@ -1,7 +1,10 @@
-"""The README's examples run as written and print what the README says: every `gradbench ...` line of
-its bash blocks is run in a scratch directory (a sweep on a smaller grid), and where its comment claims
-an accuracy, the output shows it."""
+"""The README's and the docs' examples run as written and print what they say: every `gradbench ...` line
+of their bash blocks is run once in a scratch directory (a sweep on a smaller grid), and where its comment
+claims an accuracy, the output shows it; every python block runs. The README stays a front page, every
+docs page is in the site's nav, and what the docs name (options, files, tests) exists."""
 
+import importlib
+import importlib.util
 import re
 import shlex
 import subprocess
@@ -10,23 +13,37 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+PAGES = [README, *sorted(DOCS.glob("*.md"))]  # the README first: its examples run first
+FRONT_PAGE_CHARS = 12_000  # the README is a front page; the reference lives in docs/
 SMALLER = {"sweep": ["--hidden", "4..8x2", "--batch", "1", "--budget", "0.01"]}  # the default grid takes a minute
 
 
+def code_blocks(language: str) -> list[tuple[Path, str]]:
+    """(page, code) for each fenced block of `language` in the README and the docs, in order."""
+    return [(page, code) for page in PAGES for code in re.findall(rf"```{language}\n(.*?)```", page.read_text(), re.S)]
+
+
 def examples() -> list[tuple[str, str]]:
-    """(command, comment) for each `gradbench` line of a bash block, in order."""
-    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), re.S)
-    lines = [line for block in blocks for line in block.splitlines() if line.startswith("gradbench ")]
-    return [(line.split("#")[0].strip(), line.partition("#")[2].strip()) for line in lines]
+    """(command, comment) for each `gradbench` line of a bash block, in order; a command shown on two
+    pages runs once, and carries the claims of both comments."""
+    comments: dict[str, list[str]] = {}
+    for _, code in code_blocks("bash"):
+        for line in code.splitlines():
+            if line.startswith("gradbench "):
+                command, _, comment = line.partition("#")
+                comments.setdefault(command.strip(), []).append(comment.strip())
+    return [(command, " ".join(said)) for command, said in comments.items()]
 
 
-def test_the_readme_has_examples_of_every_command_a_user_starts_with():
+def test_the_readme_and_docs_have_examples_of_every_command_a_user_starts_with():
     commands = {shlex.split(c)[1] for c, _ in examples()}
     assert {"compare", "train", "sweep", "plot", "diff"} <= commands
 
 
-def test_every_readme_example_runs_and_prints_what_it_claims(tmp_path):
+def test_every_example_runs_and_prints_what_it_claims(tmp_path):
     (tmp_path / "results").mkdir()
     for command, comment in examples():
         args = shlex.split(command)[1:]
@@ -66,10 +83,68 @@ def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
     assert "log-log slope" in text and "## Performance targets" not in text  # no bench.json there
 
 
-def test_the_readme_check_example_catches_its_bug():
+def test_the_check_example_catches_its_bug():
     """The python block of "Checking your own gradient" runs as written; its asserts are the claims."""
-    text = README.read_text()
-    block = re.search(r"```python\n(.*?)```", text[text.index("## Checking your own gradient") :], re.S)
+    text = (DOCS / "check.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text[text.index("# Checking your own gradient") :], re.S)
     namespace: dict = {}
     exec(block.group(1), namespace)
     assert not namespace["result"] and namespace["result"].outcomes[0].evaluations == 2
+
+
+PYTHON = code_blocks("python")
+
+
+@pytest.mark.parametrize("page, code", PYTHON, ids=[f"{page.name}-{i}" for i, (page, _) in enumerate(PYTHON)])
+def test_every_python_example_runs_as_written(page, code, monkeypatch):
+    """Each from the repository's root, where the committed results are (the API page reads one)."""
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, str(page), "exec"), {})
+
+
+def test_the_readme_is_a_front_page():
+    assert len(README.read_text()) <= FRONT_PAGE_CHARS
+
+
+def test_every_docs_page_is_in_the_nav_and_every_nav_entry_is_a_page():
+    nav = re.findall(r"^\s*- (?:[^:\n]+: )?(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), re.M)
+    assert sorted(nav) == sorted(p.name for p in DOCS.glob("*.md"))
+
+
+def test_the_readme_test_command_is_the_first_command_ci_runs():
+    """.ci/run's comment says to keep the two identical."""
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    ci = [line for line in script if line and not line.startswith(("#", "set ", "cd "))]
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), re.S)
+    readme = [line for code in blocks for line in code.splitlines() if "pytest" in line]
+    assert readme == [ci[0]]
+
+
+def test_the_cli_reference_lists_every_option_of_every_command(cli):
+    reference = (DOCS / "cli.md").read_text()
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", reference, re.M | re.S))
+    _, top, _ = cli("--help")
+    commands = re.findall(r"^  ([a-z]+)  ", top.partition("Commands:")[2], re.M)
+    assert sorted(commands) == sorted(set(sections) - {"gradbench"})
+    for command in commands:
+        _, help_text, _ = cli(command, "--help")
+        declared = re.findall(r"^ {2}(?:-\w, )?(--[\w-]+)(?: / (--[\w-]+))?", help_text, re.M)
+        assert declared, (command, help_text)
+        for option in {o for pair in declared for o in pair if o}:
+            listed = rf"^ {{2}}(?:-\w, )?(?:--[\w-]+ / )?{option}(?![\w-])"  # in the reference's option column
+            assert re.search(listed, sections[command], re.M), (command, option)
+
+
+def test_the_files_modules_and_tests_the_docs_name_exist():
+    """A path, an import or a test named in the README or the docs is there: a renamed module or test
+    shows up here, not in a reader's shell."""
+    text = "\n".join(page.read_text() for page in PAGES)
+    for path in set(re.findall(r"`((?:gradbench|tests|benchmarks|docs)/[\w./-]*\w)", text)):
+        assert (ROOT / path.split("::")[0]).exists(), path
+    for link in re.findall(r"\]\(((?!https?:)[^)#\s]+)", README.read_text()):  # the docs' links: mkdocs --strict
+        assert (ROOT / link).exists(), link
+    for module, name in set(re.findall(r"from (gradbench(?:\.\w+)*) import (\w+)", text)):
+        assert importlib.util.find_spec(module) and hasattr(importlib.import_module(module), name), (module, name)
+    defined = "\n".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
+    for test, cut in set(re.findall(r"\b(test_\w+)(…|\b)(?!\.py)", text)):  # `test_x_…`: a name that begins so
+        assert re.search(rf"def {test}{'' if cut else '[(]'}", defined), test
