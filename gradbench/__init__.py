@@ -30,6 +30,9 @@ _EXPORTS = {
     "relative_error": ".methods",
     "Measurement": ".measure.records",
     "check": ".studies.checks",
+    "check_jacobian": ".studies.jacobians",
+    "check_hvp": ".studies.jacobians",
+    "taylor_test": ".studies.taylor",
     "compare_function": ".studies.function",
 }
 __all__ = list(_EXPORTS)

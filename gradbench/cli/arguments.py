@@ -163,15 +163,30 @@ VCurve = Annotated[
 CheckMethod = Annotated[str | None, typer.Option(
     "--method", help="The model's gradient method to check [default: backprop].", show_default=False,
     autocompletion=_complete_methods)]  # fmt: skip
-Function = Annotated[
-    str | None,
-    typer.Option(
-        help="Your f: R^N -> R, as module:function (importable); with --gradient and --x0.", show_default=False
-    ),
-]
+Function = Annotated[str | None, typer.Option(
+    help="Your f: R^N -> R (R^M with --jacobian), as module:function (from here or PYTHONPATH) or path/to/file.py:"
+    "function; with --gradient and --x0.", show_default=False)]  # fmt: skip
 GradientFn = Annotated[
     str | None, typer.Option("--gradient", help="Your gradient of f, as module:function.", show_default=False)
 ]
-X0 = Annotated[str | None, typer.Option("--x0", help="The point to check at: a .npy or text file.", show_default=False)]
-Entries = Annotated[int, typer.Option(min=0, help="Entries checked one by one, at random (2 evaluations each).")]
-Full = Annotated[bool, typer.Option(help="Check every entry (2N evaluations) instead of a sample.")]
+X0 = Annotated[str | None, typer.Option("--x0", help="The point to check at: a .npy or text file (its dtype is "
+               "kept).", show_default=False)]  # fmt: skip
+Entries = Annotated[int | None, typer.Option(min=0, help="Entries (or Jacobian columns) checked one by one, at "
+                    "random, 2 evaluations each [default: all if they fit --budget, else as many as fit].",
+                    show_default=False)]  # fmt: skip
+Full = Annotated[bool, typer.Option(help="Check every entry (2N evaluations), whatever --budget says.")]
+Rtol = Annotated[float | None, typer.Option(min=0, help="Relative tolerance of each entry [default: 100 eps^(2/3) of "
+                 "x's dtype: 3.7e-9 float64, 2.4e-3 float32].", show_default=False)]  # fmt: skip
+Atol = Annotated[float, typer.Option(min=0, help="Absolute tolerance of each entry, added to rtol·|numeric| and the "
+                 "difference's own error.")]  # fmt: skip
+CheckBudget = Annotated[float, typer.Option("--budget", help="Seconds the entry-by-entry check may take: all entries "
+                        "if predicted to fit, else a sample.")]  # fmt: skip
+Taylor = Annotated[bool, typer.Option(help="Also run the Taylor remainder test (order 2 right, 1 wrong).")]
+TaylorPlot = Annotated[str | None, typer.Option("--plot", help="With --taylor: the remainders to this PNG (an SVG "
+                       "beside it).", show_default=False)]  # fmt: skip
+JacobianFn = Annotated[str | None, typer.Option("--jacobian", help="Your Jacobian of a vector f (M x N), as "
+                       "module:function, instead of --gradient.", show_default=False)]  # fmt: skip
+HvpFn = Annotated[str | None, typer.Option("--hessian-vector", help="Your hvp(x, v) = H v, as module:function; "
+                  "checked against differences of --gradient.", show_default=False)]  # fmt: skip
+CheckJson = Annotated[str | None, typer.Option("--json", help="Write the verdicts, coverage and worst entries as "
+                      "JSON ('-': stdout).", show_default=False)]  # fmt: skip

@@ -37,7 +37,7 @@ def compare(
     On one MLP, or on your own function with --function.
     """
     if function or gradient or x0:
-        from .inspect_commands import compare_yours
+        from .check import compare_yours
 
         return compare_yours(ctx, function, gradient, x0, budget, threads, json, force)
     from ..io.files import check_outputs

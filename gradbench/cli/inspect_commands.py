@@ -9,6 +9,7 @@ import typer
 
 from . import arguments as a
 from .app import app
+from .check import check_command
 
 
 @app.command()
@@ -56,33 +57,7 @@ def accuracy_command(
         plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")
 
 
-@app.command(name="check")
-def check_command(
-    ctx: typer.Context, layers: a.Layers = 3, hidden: a.Hidden = 10, batch: a.Batch = 1, activation: a.Act = "sigmoid",
-    dtype: a.Dtype = "float64", seed: a.Seed = 0, method: a.CheckMethod = None, function: a.Function = None,
-    gradient: a.GradientFn = None, x0: a.X0 = None, entries: a.Entries = 10, full: a.Full = False,
-) -> None:  # fmt: skip
-    """Is a gradient right? Exit 1 if not.
-
-    A random direction (2 evaluations), sampled entries, or all, against central differences.
-    """
-    from ..errors import GradbenchError
-    from ..model.spec import Spec
-    from ..render.check import show_check
-    from ..render.console import console
-    from ..studies.checks import check, load_callable, load_point, of_model, require
-
-    if function or gradient or x0:
-        refuse_model_options(ctx, "check")
-        if not (function and gradient and x0):
-            raise GradbenchError("checking your own function needs --function, --gradient and --x0 together")
-        f, g = load_callable(function, "--function"), load_callable(gradient, "--gradient")
-        result, what = check(f, g, load_point(x0), entries=entries, full=full, seed=seed), f"{gradient} of {function}"
-    else:
-        spec = Spec(layers, hidden, 0, 0, batch, activation, dtype, seed)
-        result, what = of_model(spec, method, entries, full, seed), f"{method or 'the reference'} on {spec}"
-    show_check(console(), result, what)
-    require(result)
+app.command(name="check")(check_command)  # here, so that --help lists it between accuracy and diff
 
 
 @app.command(name="diff")
@@ -125,50 +100,3 @@ def methods_command() -> None:
     from ..render.methods import methods_table
 
     console().print(methods_table())
-
-
-MODEL_ONLY = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "methods", "eps", "memory",
-              "peer", "warmup", "runs", "csv", "method")  # fmt: skip
-
-
-def refuse_model_options(ctx: typer.Context, command: str) -> None:
-    """With --function the model's options do not apply: refuse any that was given, rather than ignore it."""
-    from ..errors import GradbenchError
-
-    given = [
-        f"--{n}"
-        for n in MODEL_ONLY
-        if n in ctx.params and getattr(ctx.get_parameter_source(n), "name", "") == "COMMANDLINE"
-    ]
-    if given:
-        raise GradbenchError(f"{', '.join(given)}: not for {command} --function (your f at --x0, your --gradient)")
-
-
-def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None, x0: str | None, budget: float,
-                  threads: int, json: str | None, force: bool) -> None:  # fmt: skip
-    """compare --function: the numeric methods timed against your gradient; exit 1 if it is wrong."""
-    from ..errors import GradbenchError
-    from ..io.files import check_outputs, write_json
-    from ..measure.conditions import metadata, pinned
-    from ..render.check import show_function
-    from ..render.console import console
-    from ..studies.checks import check, load_callable, load_point, require
-    from ..studies.function import compare_function
-    from .app import conditions_of
-
-    refuse_model_options(ctx, "compare")
-    if not (function and x0):
-        raise GradbenchError("comparing on your own function needs --function and --x0 (and --gradient)")
-    check_outputs({"--json": json}, force, inputs=(x0,))
-    f, x = load_callable(function, "--function"), load_point(x0)
-    g = load_callable(gradient, "--gradient") if gradient else None
-    with pinned(threads):
-        rows = compare_function(f, x, g, budget_s=budget)
-        meta = metadata(conditions_of(ctx, threads, None))
-    show_function(console(stderr=json == "-"), rows, function)
-    if json:
-        write_json(
-            json, {"metadata": meta, "function": function, "gradient": gradient, "rows": [r.as_dict() for r in rows]}
-        )
-    if g is not None:
-        require(check(f, g, x))

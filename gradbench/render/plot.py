@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..studies.accuracy import Point, Summary
+    from ..studies.taylor import TaylorResult
 
 MARKERS = {1: "o"}  # batch 1: circles; other batch sizes cycle through the rest
 OTHER_MARKERS = ["s", "^", "D", "v"]
@@ -295,5 +296,26 @@ def plot_accuracy(points: list[Point], summaries: list[Summary], out: Path, titl
     first = axes[0][0]
     first.legend(handles=[*first.get_legend_handles_labels()[0], *handles], fontsize=8, loc="best")
     fig.suptitle(title, fontsize=12)
+    _save(fig, out)
+    plt.close(fig)
+
+
+def plot_taylor(result: TaylorResult, out: Path, title: str) -> None:
+    """r(t) against t on log-log axes, with slopes 1 and 2 through the first point: a right gradient
+    follows 2 down to round-off, a wrong one bends to 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t, r = np.array(result.steps), np.array(result.remainders)
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    ax.loglog(t, np.maximum(r, 1e-300), "o-", color="k", label="r(t), measured")
+    for order, style in ((2, "--"), (1, ":")):
+        ax.loglog(t, r[0] * (t / t[0]) ** order, style, color="C0" if order == 2 else "C3", label=f"slope {order}")
+    ax.axhline(result.noise, color="0.6", lw=0.8, label="round-off floor")
+    ax.set(xlabel="t", ylabel="|f(x + t d) - f(x) - t g·d|", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
     _save(fig, out)
     plt.close(fig)

@@ -1,11 +1,17 @@
-"""Is this gradient right, and what did checking it cost? Three checks, as torch.autograd.gradcheck and
-HIPS/autograd's check_grads make them, each against central differences of f:
+"""Is this gradient right, and how much of it was looked at? Checks as torch.autograd.gradcheck and
+numpy's allclose make them, entry by entry, against central differences of f:
 
-- directional: one random unit direction v; (f(x + h v) - f(x - h v)) / 2h against g . v. Two
-  evaluations of f check the whole vector: a wrong entry moves g . v unless v is orthogonal to the
-  error, which a random v almost never is.
-- sampled: k random entries, 2k evaluations; names the worst.
-- full: every entry, 2N evaluations (the Jacobian of a scalar f is its gradient).
+- directional: one random direction v; (f(x + h v) - f(x - h v)) / 2 against g . (h v). Two
+  evaluations of f look at every entry at once, but only find an error larger than its allowance.
+- sampled: k random entries, 2k evaluations; a single wrong entry is found with probability k/N.
+- full: every entry, 2N evaluations.
+
+An entry fails when |g_i - D_i| > atol + rtol |D_i| + its difference's own error: the round-off
+eps |f(x)| / h_i, and, for an entry that fails at first, the truncation error seen by a second
+difference at 2h (|D(2h) - D(h)|, three times the estimate, two more evaluations). So a correct entry
+where f is curved or noisy is not flagged, and a wrong entry is judged on its own size, not the size of
+the gradient's largest entry. The default rtol is the central difference's own error, eps^(2/3) (the
+bottom of its V-curve in `gradbench accuracy`), times RTOL_MARGIN.
 
 Works for any f: R^N -> R in NumPy (`check(f, grad, x)`), and for the model's registered methods.
 """
@@ -13,91 +19,23 @@ Works for any f: R^N -> R in NumPy (`check(f, grad, x)`), and for the model's re
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import GradbenchError, UserCodeError
+from ..errors import GradbenchError
 from ..methods import numeric
+from .check_result import WORST, CheckResult, Entry, Outcome
+from .user_code import as_scalar, as_vector, output_to_stderr, user_call
 
-# Relative error a correct gradient stays under, by dtype: central differences are good to about
-# eps^(2/3) (4e-11 in float64, 2e-5 in float32); the margin covers curvature and cancellation. A bug
-# is an O(1) error.
-TOLERANCE = {"float64": 1e-6, "float32": 1e-3}
-WORST = 5  # entries named in a report
+RTOL_MARGIN = 100  # over the central difference's error eps^(2/3): curvature the second look does not see
+RTOL = {d: RTOL_MARGIN * float(np.finfo(d).eps) ** (2 / 3) for d in ("float64", "float32")}  # 3.7e-9, 2.4e-3
+ROUNDOFF = 1  # f(x)'s own round-off, in eps |f(x)|, that a difference divides by its step; a noisier f
+# is seen by the second look
+SAMPLED = 10  # entries sampled when even they do not fit the budget
 LIMIT_S = 600.0  # a full check of a model predicted to take longer is refused
-
-
-@dataclass(frozen=True)
-class Entry:
-    index: int
-    got: float  # the gradient under test
-    expected: float  # central difference
-    error: float  # |got - expected| / max(|got|, |expected|, the gradient's largest entry, round-off / tol)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    check: str  # "directional", "sampled", "full"
-    evaluations: int  # calls of f the check made
-    error: float
-    tolerance: float
-    worst: tuple[Entry, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return self.error <= self.tolerance  # NaN never passes
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Each check's outcome; true when every check passed."""
-
-    outcomes: tuple[Outcome, ...]
-    dtype: str
-
-    def __bool__(self) -> bool:
-        return all(o.passed for o in self.outcomes)
-
-    @property
-    def evaluations(self) -> int:
-        return sum(o.evaluations for o in self.outcomes)
-
-    @property
-    def worst(self) -> tuple[Entry, ...]:
-        entries = {e.index: e for o in self.outcomes for e in o.worst}
-        return tuple(sorted(entries.values(), key=lambda e: -e.error if math.isfinite(e.error) else -math.inf)[:WORST])
-
-
-def user_call(which: str, fn: Callable[..., Any], *args: Any) -> Any:
-    """Call the user's code; an exception in it is theirs (UserCodeError keeps it and its traceback)."""
-    try:
-        return fn(*args)
-    except GradbenchError:
-        raise
-    except Exception as e:
-        raise UserCodeError(which, e) from e
-
-
-def as_scalar(value: Any) -> Any:
-    """The user's f(x), refused (one line) when it is not a scalar: a gradient is of f: R^N -> R."""
-    size = value.numel() if hasattr(value, "numel") else np.size(value)  # a torch tensor, or anything NumPy
-    if size != 1:
-        raise GradbenchError(f"your function must return a scalar; it returned shape {tuple(np.shape(value))}")
-    return value
-
-
-def as_vector(value: Any, n: int) -> np.ndarray:
-    """The user's gradient as n float64s, refused (one line) when it is not that."""
-    try:
-        g = np.asarray(value, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise GradbenchError(f"your gradient must return {n} numbers; it returned {type(value).__name__}") from None
-    if g.size != n:
-        raise GradbenchError(f"your gradient has {g.size} entries, x has {n}: they must match")
-    return g
 
 
 def check(
@@ -105,122 +43,175 @@ def check(
     grad: Callable[[np.ndarray], Any],
     x: Any,
     *,
-    entries: int = 10,
+    rtol: float | None = None,
+    atol: float = 0.0,
+    entries: int | None = None,
     full: bool = False,
     seed: int = 0,
-    tolerance: float | None = None,
+    budget: float = 1.0,
 ) -> CheckResult:
-    """Check grad(x) against central differences of f at x: the directional check always, `entries`
-    sampled entries (0 for none), and every entry when `full`. Neither f nor grad may change x.
+    """Check grad(x) against central differences of f at x, keeping x's dtype: a random direction always;
+    then every entry when `full`, `entries` sampled ones when given, or by default every entry when the
+    full check is predicted to take under `budget` seconds and as many sampled entries as fit otherwise.
+    Neither f nor grad may change x. What they print goes to stderr."""
+    x = np.asarray(x)
+    dtype = np.dtype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+    rtol = RTOL[dtype.name] if rtol is None else rtol
+    if not (math.isfinite(rtol) and rtol >= 0 and math.isfinite(atol) and atol >= 0):
+        raise GradbenchError(f"rtol and atol must be finite and non-negative, got rtol={rtol}, atol={atol}")
+    x0, shape, start = x.astype(dtype).ravel(), x.shape, time.perf_counter()
+    with output_to_stderr():
+        g = as_vector(user_call("your gradient", grad, x0.reshape(shape).copy()), x0.size).astype(np.float64)
+        clock = [0, 0.0]  # calls of f, seconds in them
 
-    A check passes when |gradient - difference| <= tolerance x max(|gradient|, |difference|), or is
-    within the difference's own round-off, 10 eps |f(x)| / h (as gradcheck's atol allows)."""
-    x0 = np.array(x, dtype=np.result_type(np.asarray(x).dtype, np.float32)).ravel()
-    dtype = "float32" if x0.dtype == np.float32 else "float64"
-    x0, shape = x0.astype(dtype), np.shape(x)
-    g = as_vector(user_call("your gradient", grad, x0.reshape(shape).copy()), x0.size)
-    tol = TOLERANCE[dtype] if tolerance is None else tolerance
-    rng = np.random.default_rng(seed)
+        def value(point: np.ndarray) -> float:
+            t = time.perf_counter()
+            y = float(np.asarray(as_scalar(user_call("your function", f, point.reshape(shape)))).real.reshape(()))
+            clock[0], clock[1] = clock[0] + 1, clock[1] + time.perf_counter() - t
+            return y
 
-    def value(point: np.ndarray) -> float:
-        return float(np.asarray(as_scalar(user_call("your function", f, point.reshape(shape)))).real.reshape(()))
+        rng = np.random.default_rng(seed)
+        directional, fx, detectable = _directional(value, x0, g, rng, rtol, atol)
+        outcomes = [directional]
+        idx = _chosen(x0.size, entries, full, budget, clock[1] / clock[0], rng)
+        if idx is not None:
+            name = "full" if len(idx) == x0.size else "sampled"
+            outcomes.append(_entrywise(name, value, x0, g, idx, rtol, atol, fx, shape))
+    return CheckResult(tuple(outcomes), dtype.name, shape, rtol, atol, clock[1] / clock[0],
+                       time.perf_counter() - start, detectable)  # fmt: skip
 
-    directional, fx = _directional(value, x0, g, rng, tol)
-    outcomes = [directional]
-    if entries > 0 and not full:
-        idx = np.sort(rng.choice(x0.size, size=min(entries, x0.size), replace=False))
-        outcomes.append(_entrywise("sampled", value, x0, g, idx, tol, fx))
-    if full:
-        outcomes.append(_entrywise("full", value, x0, g, np.arange(x0.size), tol, fx))
-    return CheckResult(tuple(outcomes), dtype)
+
+def _chosen(n: int, entries: int | None, full: bool, budget: float, f_seconds: float,
+            rng: np.random.Generator) -> np.ndarray | None:  # fmt: skip
+    """The entries to check one by one (None: none): all when asked or when they fit the budget."""
+    if entries is not None and entries < 0:
+        raise GradbenchError(f"entries must be 0 or more, got {entries}")
+    if full or (entries is None and 2 * n * f_seconds <= budget):
+        return np.arange(n)
+    k = entries if entries is not None else max(SAMPLED, int(budget / max(2 * f_seconds, 1e-9)))
+    if k == 0:
+        return None
+    return np.sort(rng.choice(n, size=min(k, n), replace=False))
 
 
 def _directional(value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.ndarray, rng: np.random.Generator,
-                 tol: float) -> tuple[Outcome, float]:  # fmt: skip
+                 rtol: float, atol: float) -> tuple[Outcome, float, float]:  # fmt: skip
     """g . d against the central difference of f along d_i = h_i v_i (v a random unit vector, h_i each
-    entry's own step): two evaluations. d is what the two points really differ by, after rounding.
-    Also returns f(x), about the two values' mean, for the entrywise checks' round-off allowance."""
+    entry's own step), d being what the two points really differ by after rounding. Allowed: what every
+    entry's own allowance adds up to along d, atol sum|d_i| + rtol sum|g_i d_i|, plus f's round-off.
+    Returns the outcome, f(x) (about the two values' mean) and the smallest single-entry error this
+    direction finds at a typical entry."""
     v = rng.standard_normal(x0.size)
     v /= np.linalg.norm(v) or 1.0
     h = numeric.default_steps(x0, numeric.central_difference).astype(np.float64)
-    up = (x0.astype(np.float64) + h * v).astype(x0.dtype)
-    down = (x0.astype(np.float64) - h * v).astype(x0.dtype)
-    d = (up.astype(np.float64) - down.astype(np.float64)) / 2
-    f_up, f_down = value(up), value(down)
-    expected, got, fx = (f_up - f_down) / 2, float(g @ d), (f_up + f_down) / 2
-    roundoff = 10 * float(np.finfo(x0.dtype).eps) * abs(fx)  # the difference's own error, in f's units
-    floor = max(1e-3 * float(np.linalg.norm(g) * np.linalg.norm(d)), roundoff / tol, 1e-300)
-    error = abs(got - expected) / max(abs(got), abs(expected), floor)
-    return Outcome("directional", 2, error, tol), fx
+
+    def along(scale: float) -> tuple[float, np.ndarray, float]:
+        up = (x0.astype(np.float64) + scale * h * v).astype(x0.dtype)
+        down = (x0.astype(np.float64) - scale * h * v).astype(x0.dtype)
+        d = (up.astype(np.float64) - down.astype(np.float64)) / 2
+        f_up, f_down = value(up), value(down)
+        return (f_up - f_down) / 2, d, (f_up + f_down) / 2
+
+    expected, d, fx = along(1.0)
+    got = float(g @ d)
+    allowed = atol * float(np.abs(d).sum()) + rtol * float(np.abs(g * d).sum()) + _roundoff(x0.dtype, fx)
+    evaluations = 2
+    if not abs(got - expected) <= allowed:  # a second look at 2h: is it the difference's own truncation?
+        expected2, d2, _ = along(2.0)
+        allowed += 3 * abs(expected2 * float(np.linalg.norm(d) / np.linalg.norm(d2)) - expected)  # 3x the 3T seen
+        evaluations = 4
+    entry = Entry((), got, expected, abs(got - expected), _rel(got, expected), allowed)
+    failed = int(not abs(got - expected) <= allowed)
+    detectable = allowed / max(float(np.median(np.abs(d))), 1e-300)
+    return Outcome("directional", evaluations, 1, failed, (entry,)), fx, detectable
 
 
 def _entrywise(name: str, value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.ndarray, idx: np.ndarray,
-               tol: float, fx: float) -> Outcome:  # fmt: skip
-    """Central differences of the entries idx (2 evaluations each) against g there, each error relative
-    to the whole gradient's largest entry, or to the difference's round-off 10 eps |f| / h_i if larger."""
+               rtol: float, atol: float, fx: float, shape: tuple[int, ...]) -> Outcome:  # fmt: skip
+    """Central differences of the entries idx (2 evaluations each, 2 more for each that fails at first)
+    against g there, each entry judged by its own allowance."""
     x = x0.copy()
     h = numeric.default_steps(x0[idx], numeric.central_difference)
-    fd = numeric.central_difference(lambda: value(x), x, h, idx)[idx].astype(np.float64)
-    got = g[idx]
-    roundoff = 10 * float(np.finfo(x0.dtype).eps) * abs(fx) / h.astype(np.float64)
-    scale = np.maximum(max(float(np.max(np.abs(g))), 1e-300), roundoff / tol)
-    errors = np.abs(got - fd) / np.maximum(np.maximum(np.abs(got), np.abs(fd)), scale)
-    order = np.argsort(-np.nan_to_num(errors, nan=np.inf))[:WORST]
-    worst = tuple(Entry(int(idx[i]), float(got[i]), float(fd[i]), float(errors[i])) for i in order)
-    error = float(np.max(errors)) if np.all(np.isfinite(fd)) else math.nan
-    return Outcome(name, 2 * len(idx), error, tol, worst)
+    D = numeric.central_difference(lambda: value(x), x, h, idx)[idx].astype(np.float64)
+    base = _roundoff(x0.dtype, fx) / h.astype(np.float64)
+
+    def second(flagged: np.ndarray) -> tuple[np.ndarray, int]:  # the same entries' differences at twice the step
+        again = idx[flagged]
+        return numeric.central_difference(lambda: value(x), x, 2 * h[flagged], again)[again], 2 * len(again)
+
+    return judged(name, g[idx], D, base, second, [np.unravel_index(idx, shape)], rtol, atol, 2 * len(idx))
 
 
-def load_callable(ref: str, option: str) -> Callable[[np.ndarray], Any]:
-    """'package.module:name' -> the function; refused with one line if it cannot be found."""
-    from importlib import import_module
-
-    module, colon, name = ref.partition(":")
-    if not colon or not module or not name:
-        raise GradbenchError(f"{option} must be module:function, such as mypkg.model:loss, got {ref!r}")
-    try:
-        loaded = import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name and module.startswith(e.name):  # the module itself is missing, not one it imports
-            raise GradbenchError(f"{option}: no module {e.name!r} (is it on PYTHONPATH?)") from None
-        raise UserCodeError(f"importing {module}", e) from e
-    except Exception as e:  # an error in their module: theirs, with its traceback
-        raise UserCodeError(f"importing {module}", e) from e
-    obj = getattr(loaded, name, None)
-    if obj is None:
-        raise GradbenchError(f"{option}: module {module!r} has no {name!r}")
-    if not callable(obj):
-        raise GradbenchError(f"{option}: {ref} is not a function")
-    return obj
+Second = Callable[[np.ndarray], tuple[np.ndarray, int]]  # flagged mask -> (D at 2h there, evaluations it took)
 
 
-def load_point(path: str) -> np.ndarray:
-    """x0 from a .npy file (or a text file of numbers)."""
-    try:
-        x = np.load(path) if path.endswith(".npy") else np.loadtxt(path, ndmin=1)
-    except (OSError, ValueError, EOFError) as e:
-        raise GradbenchError(f"--x0: cannot read {path}: {e or 'it is empty'}") from None
-    if np.size(x) == 0:
-        raise GradbenchError(f"--x0: {path} holds no numbers")
-    if not np.issubdtype(np.asarray(x).dtype, np.floating) or not np.all(np.isfinite(x)):
-        raise GradbenchError(f"--x0: {path} must hold finite floating-point numbers")
-    return np.asarray(x)
+def judged(name: str, got: np.ndarray, D: np.ndarray, roundoff: np.ndarray, second: Second,
+           where: list[tuple[np.ndarray, ...]], rtol: float, atol: float, evaluations: int) -> Outcome:  # fmt: skip
+    """Entries `got` against differences D, each allowed atol + rtol |D| + its round-off; an entry that fails
+    at first gets a second difference at twice the step (`second(mask)`), and three times the truncation
+    error it shows, 3|D(2h) - D(h)|, is allowed it too. `where`: each entry's multi-index, as index
+    arrays (flattened in got's order)."""
+    roundoff = np.broadcast_to(roundoff, np.shape(D)).astype(np.float64).ravel()
+    got, D = got.ravel(), D.ravel()
+    allowed = atol + rtol * np.abs(D) + roundoff
+    diff = np.abs(got - D)
+    flagged = ~(diff <= allowed) & np.isfinite(D)
+    if flagged.any():
+        D2, more = second(flagged)
+        allowed[flagged] += 3 * np.abs(np.ravel(D2).astype(np.float64) - D[flagged])
+        evaluations += more
+    bad = ~(diff <= allowed)
+    excess = np.where(allowed > 0, diff / np.where(allowed > 0, allowed, 1), np.where(diff > 0, np.inf, 0))
+    order = np.argsort(-np.nan_to_num(excess, nan=np.inf))[:WORST]
+    index = np.stack([np.ravel(w) for part in where for w in part], axis=1) if where else np.zeros((len(D), 0), int)
+    worst = tuple(Entry(tuple(int(k) for k in index[i]), float(got[i]), float(D[i]), float(diff[i]),
+                        _rel(float(got[i]), float(D[i])), float(allowed[i])) for i in order)  # fmt: skip
+    return Outcome(name, evaluations, len(D), int(bad.sum()), worst)
 
 
-def of_model(spec: Any, method: str | None, entries: int, full: bool, seed: int) -> CheckResult:
+def _roundoff(dtype: np.dtype, fx: Any) -> Any:
+    return ROUNDOFF * float(np.finfo(dtype).eps) * abs(fx)
+
+
+def _rel(got: float, expected: float) -> float:
+    return abs(got - expected) / abs(expected) if expected else (0.0 if got == expected else math.inf)
+
+
+def of_model(spec: Any, method: str | None, entries: int | None, full: bool, seed: int, budget: float = 1.0,
+             rtol: float | None = None, atol: float = 0.0) -> CheckResult:  # fmt: skip
     """Check a registered method's gradient (default: the reference, backprop) of the model's loss, as
-    a function of theta."""
-    from ..methods import REFERENCE, gradient
+    a function of theta; rtol no stricter than the method promises."""
     from ..methods.registry import lookup
-    from ..model.mlp import MLP
-    from ..model.passes import loss
 
-    method = lookup(method or REFERENCE.name).name
+    f, grad, theta, name = model_functions(spec, method)
     if full:
         from ..measure.estimate import pass_seconds, refuse_past
 
         refuse_past(2 * spec.n_params * pass_seconds(spec), LIMIT_S, f"a full check of N = {spec.n_params:,} entries",
                     "check --entries K of them instead, or a smaller model")  # fmt: skip
+    rtol = max(RTOL[spec.dtype], lookup(name).rtol[spec.dtype]) if rtol is None else rtol
+    return check(f, grad, theta, entries=entries, full=full, seed=seed, rtol=rtol, atol=atol, budget=budget)
+
+
+def taylor_of_model(spec: Any, method: str | None, seed: int) -> Any:
+    """The Taylor remainder test of a registered method's gradient of the model's loss."""
+    from .taylor import taylor_test
+
+    f, grad, theta, _ = model_functions(spec, method)
+    return taylor_test(f, grad, theta, seed=seed)
+
+
+Function = Callable[[np.ndarray], Any]
+
+
+def model_functions(spec: Any, method: str | None) -> tuple[Function, Function, np.ndarray, str]:
+    """The model's loss and a method's gradient of it, as functions of theta, and theta itself."""
+    from ..methods import REFERENCE, gradient
+    from ..methods.registry import lookup
+    from ..model.mlp import MLP
+    from ..model.passes import loss
+
+    name = lookup(method or REFERENCE.name).name
     model = MLP.build(spec)
 
     def f(theta: np.ndarray) -> float:
@@ -229,18 +220,25 @@ def of_model(spec: Any, method: str | None, entries: int, full: bool, seed: int)
 
     def grad(theta: np.ndarray) -> np.ndarray:
         model.set_params(theta)
-        return gradient(model, method).gradient
+        return gradient(model, name).gradient
 
-    rtol = max(TOLERANCE[spec.dtype], lookup(method).rtol[spec.dtype])  # no stricter than the method promises
-    return check(f, grad, model.theta.copy(), entries=entries, full=full, seed=seed, tolerance=rtol)
+    return f, grad, model.theta.copy(), name
 
 
-def require(result: CheckResult) -> None:
-    """Fail (exit 1) unless every check passed, naming the failed checks and the worst entry."""
+def require(result: Any, what: str = "the gradient") -> None:
+    """Fail (exit 1) unless every check passed, naming the failed checks and the worst entry (or, for the
+    Taylor test, the order it observed)."""
     from ..errors import CheckFailed
 
-    failed = [f"{o.check} ({o.error:.1e} > {o.tolerance:.0e})" for o in result.outcomes if not o.passed]
-    if failed:
-        entries = [e for o in result.outcomes if not o.passed for e in o.worst]
-        worst = f"; worst entry {max(entries, key=lambda e: e.error).index}" if entries else ""
-        raise CheckFailed(f"the gradient is wrong: {', '.join(failed)}{worst}")
+    if result:
+        return
+    if not hasattr(result, "outcomes"):  # the Taylor test
+        raise CheckFailed(f"{what} is wrong: observed order {result.order:.2f} where a right gradient gives 2")
+    failed = [f"{o.check} ({o.failed:,} of {o.checked:,})" for o in result.outcomes if not o.passed]
+    worst = [e for o in result.outcomes if not o.passed for e in o.worst if e.index]
+    where = f"; worst entry {_index(worst[0].index)}" if worst else ""
+    raise CheckFailed(f"{what} is wrong: {', '.join(failed)} failed{where}")
+
+
+def _index(index: tuple[int, ...]) -> str:
+    return str(index[0]) if len(index) == 1 else str(index)
