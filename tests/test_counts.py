@@ -68,3 +68,32 @@ def test_batched_does_the_same_loss_evaluations_with_fewer_matmuls():
     assert batched.forward_passes == loop.forward_passes == model.n_params + 1
     assert batched.matmuls < loop.matmuls / 100
     assert batched.matmul_flops < loop.matmul_flops / 2  # the unperturbed prefix is shared
+
+
+@given(spec=mlp_specs(layers=4, hidden=6, inputs=4, batch=3, activations=("sigmoid", "relu"), bias=(True, False),
+                      dtypes=("float64", "float32")))  # fmt: skip
+def test_a_plain_pass_is_the_counted_pass_bit_for_bit_and_its_plan_is_what_the_counted_run_counted(spec):
+    """Counting per plan (model/plans.py): the plain pass runs the very operations the counted one does
+    (identical bits, real and complex), and the plan holds what a counted run of it counts."""
+    import numpy as np
+
+    from gradbench.model.ops import Counter
+    from gradbench.model.passes import backward, forward, workspace
+    from gradbench.model.plans import backprop_plan, forward_plan
+
+    model = MLP.build(spec)
+    for W, b in ((model.W, model.b), model.views(model.theta.astype(np.complex128) + 1e-3j)):
+        counted = Counter()
+        loss_counted = forward(model, W, b, counted)
+        outputs_counted = workspace(model, W[0].dtype).A[-1].copy()
+        loss_plain = forward(model, W, b, None)
+        assert loss_plain.tobytes() == loss_counted.tobytes()
+        assert workspace(model, W[0].dtype).A[-1].tobytes() == outputs_counted.tobytes()
+        assert forward_plan(model, W, b) == counted
+    g_counted, g_plain, both = np.empty(spec.n_params, model.dtype), np.empty(spec.n_params, model.dtype), Counter()
+    forward(model, model.W, model.b, both)
+    backward(model, *model.views(g_counted), both)
+    forward(model, model.W, model.b, None)
+    backward(model, *model.views(g_plain), None)
+    assert g_plain.tobytes() == g_counted.tobytes() and backprop_plan(model) == both
+    assert gradient(model, BACKPROP.name).counts == forward_pass(spec) + backward_pass(spec)

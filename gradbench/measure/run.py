@@ -174,7 +174,9 @@ def cold_peak(model: MLP, method: Method, opts: Options) -> int:
     import tracemalloc
 
     from ..model.passes import forget_workspaces
+    from ..model.plans import record
 
+    record(model)  # the plans are recorded once per shape, not in every gradient
     forget_workspaces(model)
     tracemalloc.start()
     try:

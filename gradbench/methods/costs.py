@@ -92,13 +92,17 @@ def recompute(spec: Spec, count: int | None = None) -> Counter:
 
 
 def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
-    """p perturbations of layer l stacked: each one's column of Z[l] (scale, add, activation), then
-    layers l+1.. and the loss, per perturbation."""
+    """p perturbations of layer l stacked: each one's column of Z[l] (scale, add), then for a hidden
+    layer its activation, its change u, the rank-1 update of layer l+1's pre-activation (multiply, add)
+    and layers l+2..; for the last layer the outputs; then the loss, per perturbation."""
     B, L, w, K = spec.batch, spec.layers, spec.widths, spec.outputs
     c = Counter(forward_passes=p, multiplies=1, adds=1, other_flops=2 * p * B)  # the perturbed column
     if l < L - 1:
-        c += Counter(funcs=1, other_flops=p * B)
-    for m in range(l + 1, L):
+        rank1 = p * B * w[l + 2]
+        c += Counter(funcs=1, adds=2, multiplies=1, other_flops=p * B + p * B + 2 * rank1)  # f, u, u (x) W[l+1][k]
+        if l + 1 < L - 1:
+            c += Counter(funcs=1, other_flops=rank1)
+    for m in range(l + 2, L):
         mm = 2 * p * B * w[m] * w[m + 1]
         c += Counter(matmuls=1, matmul_flops=mm)
         if spec.bias:

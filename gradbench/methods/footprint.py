@@ -107,10 +107,10 @@ def checkpoint_segments(spec: Spec, memory: int, choice: SegmentChoice) -> int |
 def batched_fixed(spec: Spec, central: bool, entries: int) -> int:
     """A batched method's memory outside its chunks: the gradient; the steps and losses (up, L_up for
     the forward difference; up, down and two losses for the central); and the prefix at its widest
-    layer l: its input, Z and f(Z) while its perturbations run, or its input, the previous Z and the new
-    one while Z is computed."""
+    layer l: its input, Z, f(Z) and the next layer's Z (what the rank-1 updates change) while its
+    perturbations run, or its input, the previous Z and the new one while Z is computed."""
     B, w, s, L = spec.batch, spec.widths, spec.itemsize, spec.layers
-    running = [w[l] * (l > 0) + w[l + 1] * (1 + (l < L - 1)) for l in range(L)]
+    running = [w[l] * (l > 0) + w[l + 1] * (1 + (l < L - 1)) + (w[l + 2] if l < L - 1 else 0) for l in range(L)]
     computing = [2 * w[l] * (l > 0) + w[l + 1] for l in range(L)]
     prefix = B * max(running + computing)
     return spec.n_params * s + (4 if central else 2) * entries * s + prefix * s
@@ -118,8 +118,10 @@ def batched_fixed(spec: Spec, central: bool, entries: int) -> int:
 
 def per_perturbation(spec: Spec) -> int:
     """Bytes of one perturbation in a chunk: its share of the two (B, widest) buffers, its column
-    (gathered, scaled, summed: three (B,) vectors) and its indices."""
-    return (2 * max(spec.widths[1:]) + 3) * spec.batch * spec.itemsize + 64
+    (gathered, scaled, summed, and the unperturbed one gathered to subtract: four (B,) vectors), the row
+    of the next layer's weights its rank-1 update multiplies (at most the widest) and its indices."""
+    widest = max(spec.widths[1:])
+    return ((2 * widest + 4) * spec.batch + widest) * spec.itemsize + 64
 
 
 def bound(predicted: int) -> int:
