@@ -6,7 +6,7 @@ computed once, and of layer l's output only column k changes: layer l+1's pre-ac
 rank-1 (change of that column) x W[l+1][k, :], O(B w) per perturbation instead of a (B x w) @ (w x w')
 matmul. P perturbations' layer l+1 pre-activations are stacked into a (P*B, w') matrix and pushed
 through layers l+2..L-1 together (for the last layer's parameters, the outputs themselves, one column
-changed). The chunks are sized to stay in cache (CHUNK_ROWS rows) and within --memory,
+changed). The chunks are sized to stay in cache (rows tuned on the machine, tuning.py) and within --memory,
 and reuse two buffers, so the matmuls run near the machine's GEMM rate. The losses are those the loop
 evaluates (to round-off); the work is fewer matmuls and no Python loop over parameters.
 """

@@ -20,7 +20,6 @@ from .segments import SegmentChoice, segments
 # Measured minus predicted stays within this: Python objects (lists, counters, array headers) and
 # NumPy's small scratch, which no closed form of the arrays sees.
 TOLERANCE_REL, TOLERANCE_BYTES = 0.05, 2**14
-CHUNK_ROWS = 1024  # rows of a batched chunk: (1024, w) blocks keep its matmuls near the GEMM rate
 
 
 def tolerance(predicted: int) -> int:
@@ -129,16 +128,22 @@ def bound(predicted: int) -> int:
     return predicted + tolerance(predicted)
 
 
-@lru_cache(maxsize=256)  # searched once per shape: a small batched gradient takes a hundred microseconds
 def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
-    """Perturbations per chunk: CHUNK_ROWS rows and no more than the largest layer has, fewer if --memory
-    would not hold their bound (refused when not even one fits)."""
+    """Perturbations per chunk: the machine's chunk rows (tuning.py) and no more than the largest layer
+    has, fewer if --memory would not hold their bound (refused when not even one fits)."""
+    from ..model.tuning import current
+
+    return _batched_chunk(spec, memory, central, entries, current().chunk_rows)
+
+
+@lru_cache(maxsize=256)  # searched once per shape: a small batched gradient takes a hundred microseconds
+def _batched_chunk(spec: Spec, memory: int, central: bool, entries: int, rows: int) -> int:
     need = bound(_batched_at(spec, central, entries, 1))
     if need > memory:
         raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
                              f"at least {need:,} (N = {spec.n_params:,})")  # fmt: skip
     largest = max(layer.stop - layer.weight_slice.start for layer in layout(spec))  # parameters of the largest layer
-    low, high = 1, max(1, min(CHUNK_ROWS // spec.batch, entries, largest))
+    low, high = 1, max(1, min(rows // spec.batch, entries, largest))
     while low < high:  # the largest chunk whose bound fits: the prediction grows with the chunk
         mid = (low + high + 1) // 2
         low, high = (mid, high) if bound(_batched_at(spec, central, entries, mid)) <= memory else (low, mid - 1)
@@ -146,8 +151,8 @@ def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
 
 
 def memory_for_chunk(spec: Spec, central: bool, entries: int, chunk: int) -> int:
-    """The --memory that gives a batched method chunks of `chunk` perturbations (fewer if CHUNK_ROWS or
-    the layers cap them)."""
+    """The --memory that gives a batched method chunks of `chunk` perturbations (fewer if the tuned rows
+    or the layers cap them)."""
     return bound(_batched_at(spec, central, entries, chunk))
 
 
