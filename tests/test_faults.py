@@ -20,14 +20,17 @@ GRID = ["--layers", "2", "--hidden", "2..50+2", "--batch", "1", "--methods", "fo
 SMALL = ["--layers", "1,2", "--hidden", "2..4", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.02"]
 
 
-def gradbench(*args: str, limit_bytes: int | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run the installed command in a fresh process; with limit_bytes, under a file-size limit (a full disk)."""
+def gradbench(*args: str, limit_bytes: int | None = None, timeout: float = 60, env: dict[str, str] | None = None,
+              cwd: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+    """Run the installed command in a fresh process; with limit_bytes, under a file-size limit (a full disk);
+    `env`: variables set on top of this process's."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     return subprocess.run([sys.executable, "-m", "gradbench", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit if limit_bytes else None, check=False)  # fmt: skip
+                          timeout=timeout, preexec_fn=limit if limit_bytes else None, check=False,
+                          env={**os.environ, **(env or {})}, cwd=cwd)  # fmt: skip
 
 
 def start(*args: str) -> subprocess.Popen:
@@ -383,3 +386,68 @@ def test_plot_refuses_an_impossible_value_naming_its_line(tmp_path, complete, co
     csv.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n")
     result = gradbench("plot", str(csv))
     assert result.returncode == 2 and f"line 3: {message}" in one_clean_line(result.stderr)
+
+
+# --- streams: an ASCII-only one, a closed stdout, a nonsense width, a pipe -----------------------------
+
+COMPARE = ["compare", "--hidden", "3", "--budget", "0.02"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, complete) -> Path:
+    """A results directory as a user has one: a comparison, a sweep (with its metadata) and its plot."""
+    directory = tmp_path_factory.mktemp("results")
+    assert gradbench(*COMPARE, "--json", str(directory / "compare.json")).returncode == 0
+    (directory / "sweep.csv").write_bytes(complete.read_bytes())
+    (directory / "sweep.csv.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
+    assert gradbench("plot", str(directory / "sweep.csv")).returncode == 0
+    return directory
+
+
+def run_bytes(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Run the command with its output as bytes (stdout and stderr captured unless given)."""
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-m", "gradbench", *args], check=False, timeout=60,
+                          env={**os.environ, **(env or {})}, **streams)  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [COMPARE, [*COMPARE, "--json", "-"], ["methods"], ["--help"], ["report"]])
+def test_an_ascii_only_stream_gets_replacement_characters_never_an_error(args, results):
+    args = [*args, str(results)] if args == ["report"] else args
+    result = run_bytes(*args, env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    assert result.stdout.isascii() and result.stderr.isascii() and result.stdout.strip()
+    if args == COMPARE:
+        assert b"mean ? ?" in result.stdout  # 'mean ± σ', each character it cannot encode replaced
+        assert b"+---" in result.stdout or b"---" in result.stdout  # rich's ASCII rules
+
+
+@pytest.mark.parametrize("args", [["methods"], ["report"], [*COMPARE, "--json", "-"], [*COMPARE, "--csv", "-"]])
+def test_a_closed_stdout_is_one_line_and_exit_2(args, results, tmp_path):
+    args = [*args, str(results)] if args == ["report"] else args
+    result = run_bytes(*args, stdout=None, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_clean_line(result.stderr.decode()) == "gradbench: error: cannot write the output: stdout is closed"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("columns", ["0", "-3", "abc", "5", "", "9" * 15])
+def test_a_nonsense_columns_falls_back_to_a_sane_width(columns):
+    result = gradbench(*COMPARE, env={"COLUMNS": columns})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(" backprop " in line for line in lines) >= 1 and any("rel.err" in line for line in lines)
+    assert max(map(len, lines)) <= 140
+
+
+NARROW = [{"COLUMNS": "80"}, {"COLUMNS": "80", "TERM": "dumb"}, {"COLUMNS": "80", "NO_COLOR": "1"}]
+
+
+@pytest.mark.parametrize("env", NARROW)
+@pytest.mark.parametrize("args", [COMPARE, ["methods"], ["train", "--epochs", "3"], ["reproduce", "--epochs", "2"]])
+def test_piped_output_fits_the_width_and_carries_no_trailing_spaces(args, env):
+    result = gradbench(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines and max(map(len, lines)) <= 80, result.stdout
+    assert not [line for line in lines if line.endswith(" ")] and "\x1b[" not in result.stdout

@@ -202,7 +202,7 @@ def write_text(path: PathLike, text: str) -> None:
         return
 
     def write(tmp: str) -> None:
-        with open(tmp, "w", newline="") as f:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)
 
     write_with(path, write)

@@ -24,7 +24,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right_
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}") from None
     if not isinstance(doc, dict):
@@ -139,7 +139,7 @@ def page(results: Path) -> str:
 def _machine(path: Path) -> str:
     meta_file = path if path.suffix == ".json" else Path(f"{path}.meta.json")
     try:
-        doc = json.loads(meta_file.read_text())
+        doc = json.loads(meta_file.read_text(encoding="utf-8"))
         meta = doc.get("metadata") or doc
         threads = f"{meta['blas_threads']} BLAS thread(s)"
         return f"{meta['cpu']} ({meta['cpu_count']} cores), {threads}, gradbench {meta['gradbench']}"

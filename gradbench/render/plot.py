@@ -103,7 +103,7 @@ def machine(csv: Path) -> str:
     path = Path(meta_path(csv))
     if not path.is_file():
         return "unknown machine"
-    meta = json.loads(path.read_text())
+    meta = json.loads(path.read_text(encoding="utf-8"))
     threads = meta.get("blas_threads", "?")
     plural = "" if threads == 1 else "s"
     return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"

@@ -44,7 +44,7 @@ class Change:
 def load(path: Path) -> list[Measurement]:
     """The rows of a `compare --json` file (or any file with its "rows"), each read back into the record."""
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_text(encoding="utf-8"))
         records = doc["rows"]
         names = {f.name for f in fields(Measurement)}
         rows = [Measurement(**{k: v for k, v in r.items() if k in names}) for r in records]

@@ -42,7 +42,7 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     if not path.is_file():
         raise GradbenchError(f"cannot read {path}: no such file")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise GradbenchError(f"cannot read {path}: {e}") from None
     return parse_sweep(text, path, need_rows)
@@ -195,7 +195,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
     runs: list[dict[str, Any]] = []
     if sweep.resume and path.exists():
         try:
-            old = json.loads(meta_file.read_text())
+            old = json.loads(meta_file.read_text(encoding="utf-8"))
             before, runs = old["sweep"], old["runs"]
             if not isinstance(before, dict) or not isinstance(runs, list):
                 raise TypeError("sweep must be an object and runs a list")
