@@ -451,3 +451,51 @@ def test_piped_output_fits_the_width_and_carries_no_trailing_spaces(args, env):
     lines = result.stdout.splitlines()
     assert lines and max(map(len, lines)) <= 80, result.stdout
     assert not [line for line in lines if line.endswith(" ")] and "\x1b[" not in result.stdout
+
+
+# --- diff: every row's shape checked once, every method accounted for ------------------------------
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("diff") / "old.json"
+    assert gradbench(*COMPARE, "--json", str(path)).returncode == 0
+    return path
+
+
+def edited(baseline: Path, tmp_path: Path, edit) -> Path:
+    doc = json.loads(baseline.read_text())
+    doc["rows"] = edit(doc["rows"])
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: [{**rows[0], "time_s": None}, *rows[1:]], "row 1: time_s is nan, not a positive finite time"),
+    (lambda rows: [{**r, "time_s": 0.0} for r in rows], "row 1: time_s is 0.0, not a positive finite time"),
+    (lambda rows: [*rows[:2], {**rows[2], "time_s": -1e-3}], "row 3: time_s is -0.001, not a positive finite"),
+    (lambda rows: [{**r, "time_s": float("nan")} for r in rows], "row 1: time_s is nan"),
+    (lambda rows: [1, 2], "row 1: it is 1, not an object"),
+    (lambda rows: [{**rows[0], "method": ["backprop"]}], "row 1: method is ['backprop'], not text"),
+    (lambda rows: [{**rows[0], "layers": "3"}], "row 1: layers is '3', not a whole number"),
+    (lambda rows: [{**rows[0], "estimated": 1}], "row 1: estimated is 1, not true or false"),
+    (lambda rows: [{k: v for k, v in rows[0].items() if k != "n_params"}], "row 1: it has no n_params"),
+    (lambda rows: {"a": 1}, "is not a gradbench result: it has no list of rows"),
+])  # fmt: skip
+def test_diff_refuses_a_malformed_row_in_one_line_whichever_side_it_is_on(baseline, tmp_path, edit, message):
+    bad = edited(baseline, tmp_path, edit)
+    for old, new in ((baseline, bad), (bad, baseline)):
+        result = gradbench("diff", str(old), str(new), "--fail-on", "10%")
+        assert result.returncode == 2 and message in one_clean_line(result.stderr), result.stderr
+        assert result.stdout == ""
+
+
+def test_diff_names_the_methods_only_one_run_has(baseline, tmp_path):
+    fewer = edited(baseline, tmp_path, lambda rows: [r for r in rows if r["method"] not in ("complex", "central")])
+    result = gradbench("diff", str(baseline), str(fewer))
+    assert result.returncode == 0, result.stderr
+    assert f"! only in {baseline}, not compared: central, complex" in result.stdout
+    assert "only in " + str(fewer) not in result.stdout
+    result = gradbench("diff", str(fewer), str(baseline))
+    assert f"! only in {baseline}, not compared: central, complex" in result.stdout

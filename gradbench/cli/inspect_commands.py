@@ -94,11 +94,13 @@ def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
     from ..io.values import fraction
     from ..render.console import console
     from ..render.diff import show_changes
-    from ..studies.diff import check, diff, load
+    from ..studies.diff import check, diff, load, unmatched
 
     threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
-    changes = diff(load(old), load(new))
-    show_changes(console(), changes, threshold)
+    before, after = load(old), load(new)
+    changes = diff(before, after)
+    only_old, only_new = unmatched(before, after)
+    show_changes(console(), changes, threshold, {str(old): only_old, str(new): only_new})
     check(changes, fail_on, threshold)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import re
 from collections.abc import Callable
@@ -20,7 +19,18 @@ from ..errors import GradbenchError, Interrupted
 from ..io.files import append, check_writable, cut_to, locked, meta_path, real, whole_lines, write_json
 from ..measure.conditions import Conditions, metadata
 from ..measure.estimate import refuse_past
-from ..measure.records import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
+from ..measure.records import (
+    BOOLEAN,
+    COLUMNS,
+    INTEGER,
+    KEY,
+    NUMERIC,
+    OPTIONAL,
+    SPEC_COLUMNS,
+    Measurement,
+    frame,
+    impossible,
+)
 from ..measure.run import Settings, measure_methods
 from ..methods import REFERENCE
 from ..model.spec import Spec
@@ -92,26 +102,10 @@ def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measureme
         table[column] = table[column].str.lower().eq("true")
     rows = [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
     for line, r in enumerate(rows, start=2):
-        problem = _impossible(r)
+        problem = impossible(r)
         if problem:
             raise GradbenchError(f"{path}, line {line}: {problem}")
     return rows
-
-
-POSITIVE = ("layers", "hidden", "inputs", "outputs", "batch", "n_params", "rounds", "sampled")
-TIMES = ("time_s", "time_q1_s", "time_q3_s", "time_min_s", "time_max_s", "time_ratio")
-
-
-def _impossible(r: Measurement) -> str | None:
-    """What makes a well-formed row impossible: a size below 1, a time that is not positive and finite."""
-    for column in POSITIVE:
-        if getattr(r, column) < 1:
-            return f"{column} is {getattr(r, column)}, not a positive size"
-    for column in TIMES:
-        value = getattr(r, column)
-        if not (math.isfinite(value) and value > 0):
-            return f"{column} is {value}, not a positive finite time"
-    return None
 
 
 def done_keys(rows: list[Measurement], spec: Spec) -> set[tuple[str, ...]]:
