@@ -5,6 +5,7 @@ the exit status, one line on stderr and no traceback, and the data on disk intac
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -499,3 +500,46 @@ def test_diff_names_the_methods_only_one_run_has(baseline, tmp_path):
     assert "only in " + str(fewer) not in result.stdout
     result = gradbench("diff", str(fewer), str(baseline))
     assert f"! only in {baseline}, not compared: central, complex" in result.stdout
+
+
+# --- report: files of the wrong shape, an empty accuracy, an --out that is an input, the links --------
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("compare.json", '{"rows": [1]}', "compare.json, row 1: it is 1, not an object"),
+    ("compare.json", '{"rows": []}', "compare.json has no rows"),
+    ("compare.json", "[1, 2]", "compare.json is not a gradbench result"),
+    ("reproduce.json", '{"seed_accounting": [], "true_accounting": 1, "measured": {}}', "reproduce.json is not a"),
+    ("reproduce.json", '{"seed_accounting": {}, "true_accounting": {"n_params": 3}, "measured": {}}', "no method"),
+    ("reproduce.json", "[]", "reproduce.json is not a gradbench result"),
+    ("bench.json", '{"targets": [1, {"measured": 1.0}]}', "its targets are not a list of objects"),
+    ("bench.json", '{"targets": 5}', "its targets are not a list of objects"),
+    ("bench.json", '{"targets": [{"name": "x", "measured": 1.0, "bound": "big", "kind": "max", "holds": true}]}',
+     "bench.json is not a gradbench result"),
+    ("accuracy.csv", "method,dtype,step,rel_error,kink\n", "accuracy.csv has no rows"),
+    ("accuracy.csv", "", "accuracy.csv is not a gradbench result"),
+    ("accuracy.csv", "x,y\n1,2\n", "accuracy.csv is not a gradbench result"),
+])  # fmt: skip
+def test_report_refuses_a_result_of_the_wrong_shape_in_one_line(tmp_path, name, content, message):
+    (tmp_path / name).write_text(content)
+    result = gradbench("report", str(tmp_path), "--out", str(tmp_path / "page.md"))
+    assert result.returncode == 2 and message in one_clean_line(result.stderr), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+@pytest.mark.parametrize("name", ["sweep.csv", "sweep.csv.meta.json", "compare.json", "sweep.png", "sweep.svg"])
+def test_report_never_writes_over_a_file_it_reads_or_links(results, name):
+    before = (results / name).read_bytes()
+    result = gradbench("report", str(results), "--out", str(results / name), "--force")
+    assert result.returncode == 2 and "it is an input of this command" in one_clean_line(result.stderr)
+    assert (results / name).read_bytes() == before
+
+
+@pytest.mark.parametrize("page, link", [("report.md", "results/sweep.png"), ("results/README.md", "sweep.png"),
+                                        ("docs/page.md", "../results/sweep.png")])  # fmt: skip
+def test_report_links_the_pictures_relative_to_the_page(results, tmp_path, page, link):
+    shutil.copytree(results, tmp_path / "results")
+    (tmp_path / "docs").mkdir()
+    result = gradbench("report", "results", "--out", page, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"![time per gradient against N]({link})" in (tmp_path / page).read_text()

@@ -77,7 +77,7 @@ def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
     code, _, err = cli("report", str(results), "--out", str(page))
     assert code == 0, err
     text = page.read_text()
-    assert text.startswith("# gradbench results") and "![time per gradient against N](sweep.png)" in text
+    assert text.startswith("# gradbench results") and "![time per gradient against N](results/sweep.png)" in text
     for method in ("backprop", "forward", "central", "complex", "forward-mode"):
         assert f"| {method} |" in text
     assert "log-log slope" in text and "## Performance targets" not in text  # no bench.json there

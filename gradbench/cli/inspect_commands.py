@@ -110,11 +110,11 @@ def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-"
 
     compare.json, sweep.csv, accuracy.csv, reproduce.json and bench.json, with the pictures.
     """
-    from ..io.files import check_outputs, write_text
-    from ..render.page import SECTIONS, page
+    from ..io.files import STDOUT, check_outputs, write_text
+    from ..render.page import inputs, page
 
-    check_outputs({"--out": out}, force, inputs=tuple(results / name for name, _ in SECTIONS))
-    write_text(out, page(results))
+    check_outputs({"--out": out}, force, inputs=inputs(results))
+    write_text(out, page(results, None if out == STDOUT else Path(out).parent))
 
 
 @app.command(name="methods")
