@@ -543,3 +543,33 @@ def test_report_links_the_pictures_relative_to_the_page(results, tmp_path, page,
     result = gradbench("report", "results", "--out", page, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"![time per gradient against N]({link})" in (tmp_path / page).read_text()
+
+
+# --- plot: its metadata sidecar, and what a crossing at the first point means ------------------------
+
+
+@pytest.mark.parametrize("meta, message", [
+    ("[1, 2]", "s.csv.meta.json is not a sweep's metadata (not a JSON object)"),
+    ("{not json", "cannot read"),
+    ('"a string"', "is not a sweep's metadata"),
+])  # fmt: skip
+def test_plot_refuses_a_malformed_metadata_sidecar_before_writing(tmp_path, complete, meta, message):
+    csv = tmp_path / "s.csv"
+    csv.write_bytes(complete.read_bytes())
+    Path(f"{csv}.meta.json").write_text(meta)
+    result = gradbench("plot", str(csv))
+    assert result.returncode == 2 and message in one_clean_line(result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv", "s.csv.meta.json"]
+
+
+def test_plot_says_a_ratio_already_past_a_level_at_the_smallest_n_is_not_a_crossing(tmp_path, complete):
+    table = pd.read_csv(complete, dtype=str, keep_default_na=False)
+    table.loc[table["method"] == "forward", "time_ratio"] = "50.0"  # past 10x at every N
+    csv = tmp_path / "s.csv"
+    table.to_csv(csv, index=False)
+    result = gradbench("plot", str(csv))
+    assert result.returncode == 0, result.stderr
+    smallest = table.loc[table["layers"] == "1", "n_params"].astype(int).min()
+    line = next(line for line in result.stdout.splitlines() if line.startswith("forward (B=1 L=1)"))
+    assert line.endswith(f"reaches 10x already at the smallest N measured ({smallest:,})"), line
+    assert "10x at N ≈" not in line

@@ -76,8 +76,9 @@ def plot_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for key, slope in summary["slopes"].items():
         method, rest = key.split(" ", 1)
-        cross = summary["crossings"].get(key, {})
-        where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
+        cross, first = summary["crossings"].get(key, {}), summary["smallest_n"][key]
+        where = ", ".join(f"{level}x already at the smallest N measured ({n:,.0f})" if n <= first else
+                          f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())  # fmt: skip
         memory = summary["memory_slopes"][key]
         lines.append(
             f"{label(method)} ({rest}): "
