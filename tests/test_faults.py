@@ -573,3 +573,78 @@ def test_plot_says_a_ratio_already_past_a_level_at_the_smallest_n_is_not_a_cross
     line = next(line for line in result.stdout.splitlines() if line.startswith("forward (B=1 L=1)"))
     assert line.endswith(f"reaches 10x already at the smallest N measured ({smallest:,})"), line
     assert "10x at N ≈" not in line
+
+
+# --- outputs: a file that appears meanwhile, an orphan sidecar, the default directory ---------------
+
+
+def test_two_runs_writing_one_csv_without_force_never_both_succeed(tmp_path):
+    runs = {seed: start("accuracy", "--seed", seed, "--csv", str(tmp_path / "same.csv")) for seed in ("1", "2")}
+    ended = {seed: (proc.wait(timeout=120), proc.stderr.read()) for seed, proc in runs.items()}
+    assert sorted(code for code, _ in ended.values()) == [0, 2], ended
+    (winner,) = [seed for seed, (code, _) in ended.items() if code == 0]
+    (loser_err,) = [err for code, err in ended.values() if code == 2]
+    assert "appeared while this command ran" in one_clean_line(loser_err) or "exists" in loser_err
+    meta = json.loads((tmp_path / "same.csv.meta.json").read_text())
+    assert meta["spec"]["seed"] == int(winner) and len(pd.read_csv(tmp_path / "same.csv")) > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv", "same.csv.meta.json"]  # no temporary left
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_that_appears_after_the_check_is_kept_unless_forced(tmp_path, force):
+    from gradbench.errors import GradbenchError
+    from gradbench.io.files import check_writable, write_json
+
+    out = tmp_path / "r.json"
+    check_writable(out, force)
+    out.write_text("someone else's")
+    if force:
+        write_json(out, {"mine": 1})
+        assert json.loads(out.read_text()) == {"mine": 1}
+    else:
+        with pytest.raises(GradbenchError, match="appeared while this command ran: it was kept"):
+            write_json(out, {"mine": 1})
+        assert out.read_text() == "someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_a_sweep_csv_that_appears_after_the_check_is_kept(tmp_path):
+    from gradbench.errors import GradbenchError
+    from gradbench.measure.conditions import Conditions
+    from gradbench.measure.run import Settings
+    from gradbench.studies.sweep import Sweep, check, grid, run_sweep
+
+    out = tmp_path / "s.csv"
+    job = Sweep(out, grid([1], [2], [1], "sigmoid", "float64", 0), ["backprop"], Settings(0.02), {})
+    check(job)
+    out.write_text("someone else's")
+    with pytest.raises(GradbenchError, match="appeared while this sweep started: it was kept"):
+        run_sweep(job, Conditions.noted(1, 0, (), None))
+    assert out.read_text() == "someone else's"
+
+
+def test_a_fresh_sweep_refuses_an_orphan_metadata_file_like_every_command(tmp_path):
+    orphan = tmp_path / "s.csv.meta.json"
+    orphan.write_text('{"kept": true}')
+    for args in (["sweep", *SMALL, "--out"], ["sweep", *SMALL, "--resume", "--out"], ["compare", "--csv"]):
+        result = gradbench(*args, str(tmp_path / "s.csv"))
+        assert result.returncode == 2 and "s.csv.meta.json exists: pass --force" in one_clean_line(result.stderr)
+    assert orphan.read_text() == '{"kept": true}' and sorted(p.name for p in tmp_path.iterdir()) == [orphan.name]
+
+
+@pytest.mark.parametrize("args, made", [
+    (["sweep", "--layers", "1", "--hidden", "2,3", "--batch", "1", "--budget", "0.01"], "results/sweep.csv"),
+    (["reproduce", "--epochs", "2", "--json", "results/reproduce.json"], "results/reproduce.json"),
+    ([*COMPARE, "--csv", "results/c.csv"], "results/c.csv.meta.json"),
+])  # fmt: skip
+def test_the_default_results_directory_is_made_in_an_empty_directory(tmp_path, args, made):
+    result = gradbench(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / made).is_file()
+
+
+@pytest.mark.parametrize("path", ["out/r.json", "results/sub/r.json"])
+def test_a_directory_the_user_typed_must_exist(tmp_path, path):
+    result = gradbench(*COMPARE, "--json", path, cwd=tmp_path)
+    assert result.returncode == 2 and "does not exist" in one_clean_line(result.stderr)
+    assert list(tmp_path.iterdir()) == []

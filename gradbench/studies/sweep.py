@@ -177,6 +177,8 @@ def check(sweep: Sweep, yes: bool = False) -> None:
     check_writable(sweep.path, force=True)
     if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
+    if not (sweep.force or (sweep.resume and sweep.path.exists())):  # a fresh sweep: no metadata of another
+        check_writable(meta_path(sweep.path))  # refuses an OUT.meta.json left without its CSV
     for spec in sweep.specs:
         spec.check_fits()
         sweep.settings.check_memory(spec, sweep.methods)
@@ -218,8 +220,12 @@ def run_sweep(
     """Measure every point not already in the CSV, one writer at a time. A --force run over an existing
     file writes OUT.partial and renames it onto OUT only when complete: the old file is never cut short."""
     with locked(sweep.path, "sweep"):
-        resume = sweep.resume and sweep.path.exists()
-        path = sweep.path if resume or not sweep.path.exists() else Path(f"{sweep.path}.partial")
+        exists = sweep.path.exists()
+        if exists and not (sweep.resume or sweep.force):  # made since check() by something else: keep it
+            raise GradbenchError(f"{sweep.path} appeared while this sweep started: it was kept; pass --resume "
+                                 "to continue it or --force to replace it")  # fmt: skip
+        resume = sweep.resume and exists
+        path = sweep.path if resume or not exists else Path(f"{sweep.path}.partial")
         done: set[tuple[str, ...]] = set()
         dropped = 0
         if resume:  # every check reads; the file is changed only once all of them pass
@@ -229,7 +235,11 @@ def run_sweep(
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
+        fresh = 0 if resume else os.O_EXCL if path == sweep.path else os.O_TRUNC  # OUT.partial: this run's own
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | fresh, 0o666)
+        except FileExistsError:
+            raise GradbenchError(f"{path} appeared while this sweep started: it was kept") from None
         try:
             rows, skipped = _measure_points(sweep, fd, path, done, on_point, on_done)
         finally:
