@@ -64,7 +64,7 @@ def keys(path: Path) -> list[tuple]:
 def complete(tmp_path_factory) -> Path:
     """A finished small sweep, the reference for what an interrupted one must end up as."""
     path = tmp_path_factory.mktemp("ref") / "full.csv"
-    assert gradbench("sweep", *SMALL, "--out", str(path)).returncode == 0
+    assert gradbench("sweep", *SMALL, "--csv", str(path)).returncode == 0
     return path
 
 
@@ -75,7 +75,7 @@ def test_kill_during_a_forced_sweep_leaves_the_old_file_whole(tmp_path, complete
     out = tmp_path / "s.csv"
     out.write_bytes(complete.read_bytes())
     Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
-    proc = start("sweep", *GRID, "--out", str(out), "--force")
+    proc = start("sweep", *GRID, "--csv", str(out), "--force")
     wait_for_rows(Path(f"{out}.partial"), 4, proc)
     proc.kill()
     proc.wait()
@@ -85,7 +85,7 @@ def test_kill_during_a_forced_sweep_leaves_the_old_file_whole(tmp_path, complete
 
 def test_ctrl_c_keeps_the_finished_points_and_says_how_to_continue(tmp_path):
     out = tmp_path / "s.csv"
-    proc = start("sweep", *GRID, "--out", str(out))
+    proc = start("sweep", *GRID, "--csv", str(out))
     wait_for_rows(out, 4, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -94,7 +94,7 @@ def test_ctrl_c_keeps_the_finished_points_and_says_how_to_continue(tmp_path):
     assert line.startswith("gradbench: interrupted: ") and f"points kept in {out}; --resume continues" in line
     kept = int(line.split("interrupted: ")[1].split(" of ")[0])
     assert len(keys(out)) == 2 * kept  # every kept point whole, both methods; nothing half-written
-    assert gradbench("sweep", *GRID, "--out", str(out), "--resume").returncode == 0
+    assert gradbench("sweep", *GRID, "--csv", str(out), "--resume").returncode == 0
 
 
 def test_ctrl_c_during_training_writes_the_finished_epochs(tmp_path):
@@ -114,9 +114,9 @@ def test_ctrl_c_during_training_writes_the_finished_epochs(tmp_path):
 
 def test_a_second_sweep_on_the_same_file_is_refused_and_the_first_finishes(tmp_path):
     out = tmp_path / "s.csv"
-    first = start("sweep", *GRID, "--out", str(out))
+    first = start("sweep", *GRID, "--csv", str(out))
     wait_for_rows(out, 2, first)
-    second = gradbench("sweep", *GRID, "--out", str(out), "--resume")
+    second = gradbench("sweep", *GRID, "--csv", str(out), "--resume")
     assert second.returncode == 2
     assert f"another sweep (pid {first.pid}) holds {out}" in one_clean_line(second.stderr)
     assert first.wait(timeout=60) == 0
@@ -126,11 +126,11 @@ def test_a_second_sweep_on_the_same_file_is_refused_and_the_first_finishes(tmp_p
 
 def test_a_full_disk_is_one_line_and_the_file_ends_on_a_whole_row(tmp_path, complete):
     out = tmp_path / "s.csv"
-    result = gradbench("sweep", *SMALL, "--out", str(out), limit_bytes=2500)
+    result = gradbench("sweep", *SMALL, "--csv", str(out), limit_bytes=2500)
     assert result.returncode == 2
     assert "cannot write" in one_clean_line(result.stderr) and "File too large" in result.stderr
     assert out.read_bytes().endswith(b"\n") and out.stat().st_size <= 2500
-    assert gradbench("sweep", *SMALL, "--out", str(out), "--resume").returncode == 0
+    assert gradbench("sweep", *SMALL, "--csv", str(out), "--resume").returncode == 0
     assert keys(out) == keys(complete)
 
 
@@ -148,7 +148,7 @@ def test_a_torn_last_line_is_dropped_reported_and_measured_again(tmp_path, compl
     lines = complete.read_text().splitlines(keepends=True)
     out.write_text("".join(lines[:-2]) + lines[-2][:25])  # the last point lost, the one before torn
     Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 0, result.stderr
     assert "dropped a torn last line (25 bytes)" in result.stderr
     assert keys(out) == keys(complete)
@@ -167,7 +167,7 @@ def test_resume_refuses_a_file_whose_metadata_is_missing_or_foreign(tmp_path, co
     out.write_bytes(complete.read_bytes())
     if meta is not None:
         Path(f"{out}.meta.json").write_text(meta)
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 2 and message in one_clean_line(result.stderr)
     assert out.read_bytes() == complete.read_bytes()
 
@@ -177,11 +177,11 @@ def test_resume_names_the_conditions_that_differ_and_keeps_every_runs_conditions
     out.write_bytes(complete.read_bytes())
     Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
     other = [a if a != "0.02" else "0.03" for a in SMALL]
-    result = gradbench("sweep", *other, "--eps", "1e-6", "--out", str(out), "--resume")
+    result = gradbench("sweep", *other, "--eps", "1e-6", "--csv", str(out), "--resume")
     assert result.returncode == 2
     line = one_clean_line(result.stderr)
     assert "eps None, budget_s 0.02 (this run: 1e-06, 0.03)" in line
-    assert gradbench("sweep", *SMALL, "--out", str(out), "--resume").returncode == 0
+    assert gradbench("sweep", *SMALL, "--csv", str(out), "--resume").returncode == 0
     runs = json.loads(Path(f"{out}.meta.json").read_text())["runs"]
     assert len(runs) == 2 and runs[0]["date"] <= runs[1]["date"]  # the first run's conditions kept
     assert runs[1]["command"].endswith("--resume")
@@ -190,7 +190,7 @@ def test_resume_names_the_conditions_that_differ_and_keeps_every_runs_conditions
 def test_a_compare_csv_is_not_resumed_as_a_sweep(tmp_path):
     out = tmp_path / "c.csv"
     assert gradbench("compare", "--hidden", "2", "--budget", "0.02", "--csv", str(out)).returncode == 0
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 2 and "not a gradbench sweep's metadata" in one_clean_line(result.stderr)
 
 
@@ -258,7 +258,7 @@ def test_plot_never_overwrites_its_input(tmp_path, complete):
         (["train", "--gradient", ""], "unknown method ''"),
         (["sweep", "--hidden", "3,,4"], "an empty item"),
         (["sweep", "--hidden", "١٢"], "cannot read"),
-        (["sweep", "--out", "-"], "give --out a path"),
+        (["sweep", "--csv", "-"], "give --csv a path"),
         (["plot", ""], "an empty path names no file"),
     ],
 )
@@ -322,7 +322,7 @@ def test_a_forced_sweep_through_a_symlink_replaces_the_target_and_keeps_the_link
     target, link = tmp_path / "real.csv", tmp_path / "link.csv"
     target.write_text("old")
     link.symlink_to(target)
-    assert gradbench("sweep", *SMALL, "--out", str(link), "--force").returncode == 0
+    assert gradbench("sweep", *SMALL, "--csv", str(link), "--force").returncode == 0
     assert link.is_symlink() and keys(target) == keys(complete)
 
 
@@ -332,7 +332,7 @@ def test_resume_refuses_metadata_of_the_wrong_shape(tmp_path, complete, bad):
     out.write_bytes(complete.read_bytes())
     meta = json.loads(Path(f"{complete}.meta.json").read_text())
     Path(f"{out}.meta.json").write_text(json.dumps({**meta, "sweep": bad}))
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 2 and "not a gradbench sweep's metadata" in one_clean_line(result.stderr)
 
 
@@ -342,7 +342,7 @@ def test_a_refused_resume_leaves_the_file_byte_for_byte(tmp_path, complete):
     broken = "".join([*lines[:3], "garbage,,\n", *lines[3:]])[:-5]  # a bad row and a torn last line
     out.write_text(broken)
     Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 2 and "line 4" in one_clean_line(result.stderr)
     assert out.read_text() == broken
 
@@ -351,7 +351,7 @@ def test_a_sweep_stopped_before_its_first_point_resumes(tmp_path, complete):
     out = tmp_path / "s.csv"
     out.write_bytes(b"")  # what a kill between creating the file and the first point leaves
     Path(f"{out}.meta.json").write_bytes(Path(f"{complete}.meta.json").read_bytes())
-    result = gradbench("sweep", *SMALL, "--out", str(out), "--resume")
+    result = gradbench("sweep", *SMALL, "--csv", str(out), "--resume")
     assert result.returncode == 0, result.stderr
     assert keys(out) == keys(complete)
 
@@ -626,7 +626,7 @@ def test_a_sweep_csv_that_appears_after_the_check_is_kept(tmp_path):
 def test_a_fresh_sweep_refuses_an_orphan_metadata_file_like_every_command(tmp_path):
     orphan = tmp_path / "s.csv.meta.json"
     orphan.write_text('{"kept": true}')
-    for args in (["sweep", *SMALL, "--out"], ["sweep", *SMALL, "--resume", "--out"], ["compare", "--csv"]):
+    for args in (["sweep", *SMALL, "--csv"], ["sweep", *SMALL, "--resume", "--csv"], ["compare", "--csv"]):
         result = gradbench(*args, str(tmp_path / "s.csv"))
         assert result.returncode == 2 and "s.csv.meta.json exists: pass --force" in one_clean_line(result.stderr)
     assert orphan.read_text() == '{"kept": true}' and sorted(p.name for p in tmp_path.iterdir()) == [orphan.name]

@@ -71,7 +71,7 @@ def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
     results.mkdir()
     assert cli("compare", "--hidden", "3", "--budget", "0.02", "--json", str(results / "compare.json"))[0] == 0
     sweep = ["--layers", "1", "--hidden", "2..8x2", "--batch", "1", "--budget", "0.01"]
-    assert cli("sweep", *sweep, "--out", str(results / "sweep.csv"))[0] == 0
+    assert cli("sweep", *sweep, "--csv", str(results / "sweep.csv"))[0] == 0
     assert cli("plot", str(results / "sweep.csv"))[0] == 0
     page = tmp_path / "page.md"
     code, _, err = cli("report", str(results), "--out", str(page))

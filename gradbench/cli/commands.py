@@ -142,20 +142,25 @@ def sweep(
     ctx: typer.Context, layers: a.GridLayers = "3", hidden: a.GridHidden = "4..1024x2", batch: a.GridBatch = "1,32",
     activation: a.Act = "sigmoid", dtype: a.Dtype = "float64", seed: a.Seed = 0, methods: a.Methods = a.ALL,
     eps: a.Eps = None, budget: a.SweepBudget = 0.4, memory: a.Memory = "1GiB", threads: a.Threads = 1,
-    out: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
+    csv: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
+    out: a.SweepOutAlias = None,
 ) -> None:  # fmt: skip
     """Every method over a grid of sizes, to a resumable CSV.
 
     Each finished point is on disk before the next starts.
     """
+    from ..errors import GradbenchError
     from ..measure.run import Settings
     from ..studies.sweep import Sweep, check, grid
+
+    if out is not None and getattr(ctx.get_parameter_source("csv"), "name", "") == "COMMANDLINE":
+        raise GradbenchError("--out is --csv's former name: give the CSV once")
 
     settings = Settings(budget, eps, memory_bytes(memory), None, threads)
     grid_text = {"layers": layers, "hidden": hidden, "batch": batch}
     L, H, B = (int_list(text, f"--{name}") for name, text in grid_text.items())
     specs = grid(L, H, B, activation, dtype, seed)
-    job = Sweep(out, specs, chosen_methods(methods), settings, grid_text, resume, force)
+    job = Sweep(csv if out is None else out, specs, chosen_methods(methods), settings, grid_text, resume, force)
     check(job, yes)
 
     from ..measure.conditions import pinned

@@ -152,7 +152,7 @@ class Sweep:
 class SweepResult:
     rows: list[Measurement]  # measured by this run
     skipped: int  # points already in the file
-    path: Path  # where the rows are (OUT, or OUT.partial while a --force run is unfinished)
+    path: Path  # where the rows are (the CSV, or CSV.partial while a --force run is unfinished)
     dropped_bytes: int = 0  # a torn last line cut from the file before resuming
 
 
@@ -173,12 +173,12 @@ def check(sweep: Sweep, yes: bool = False) -> None:
         points = f"a sweep of {len(sweep.specs):,} points x {len(sweep.methods)} methods"
         refuse_past(predict_seconds(sweep), LIMIT_S, points, "pass --yes to run it, or a smaller grid or --budget")
     if str(sweep.path) in ("-", ""):
-        raise GradbenchError("sweep writes a file it can resume: give --out a path (compare --csv - streams rows)")
+        raise GradbenchError("sweep writes a file it can resume: give --csv a path (compare --csv - streams rows)")
     check_writable(sweep.path, force=True)
     if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
     if not (sweep.force or (sweep.resume and sweep.path.exists())):  # a fresh sweep: no metadata of another
-        check_writable(meta_path(sweep.path))  # refuses an OUT.meta.json left without its CSV
+        check_writable(meta_path(sweep.path))  # refuses a CSV.meta.json left without its CSV
     for spec in sweep.specs:
         spec.check_fits()
         sweep.settings.check_memory(spec, sweep.methods)
@@ -204,7 +204,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
             was = ", ".join(f"{k} {before.get(k)}" for k in differ)
             now = ", ".join(f"{conditions[k]}" for k in differ)
             raise GradbenchError(f"cannot resume {path}: it was swept with {was} (this run: {now}); "
-                                 "pass the same options, or write to a new --out")  # fmt: skip
+                                 "pass the same options, or write to a new --csv")  # fmt: skip
     runs.append({**run, "methods": sweep.methods})
     grid = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
             "memory_bytes": sweep.settings.memory}  # fmt: skip
@@ -218,7 +218,7 @@ def run_sweep(
     on_done: Callable[[Spec], None] | None = None,
 ) -> SweepResult:
     """Measure every point not already in the CSV, one writer at a time. A --force run over an existing
-    file writes OUT.partial and renames it onto OUT only when complete: the old file is never cut short."""
+    file writes CSV.partial and renames it onto the CSV only when complete: the old file is never cut short."""
     with locked(sweep.path, "sweep"):
         exists = sweep.path.exists()
         if exists and not (sweep.resume or sweep.force):  # made since check() by something else: keep it
@@ -235,7 +235,7 @@ def run_sweep(
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
-        fresh = 0 if resume else os.O_EXCL if path == sweep.path else os.O_TRUNC  # OUT.partial: this run's own
+        fresh = 0 if resume else os.O_EXCL if path == sweep.path else os.O_TRUNC  # CSV.partial: this run's own
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | fresh, 0o666)
         except FileExistsError:
@@ -244,7 +244,7 @@ def run_sweep(
             rows, skipped = _measure_points(sweep, fd, path, done, on_point, on_done)
         finally:
             os.close(fd)
-        if path != sweep.path:  # onto what OUT names: through a symlink, its target
+        if path != sweep.path:  # onto what the CSV path names: through a symlink, its target
             os.replace(meta_path(path), real(meta_path(sweep.path)))
             os.replace(path, real(sweep.path))
     return SweepResult(rows, skipped, sweep.path, dropped)
@@ -277,6 +277,6 @@ def _measure_points(
             if on_done and todo:
                 on_done(spec)
     except KeyboardInterrupt:  # append is whole or undone, so the file holds exactly the kept points
-        how = "--resume" if path == sweep.path else f"--resume --out {path}"
+        how = "--resume" if path == sweep.path else f"--resume --csv {path}"
         raise Interrupted(f"interrupted: {kept} of {len(sweep.specs)} points kept in {path}; {how} continues") from None
     return new_rows, skipped
