@@ -2,8 +2,10 @@
 (RLIMIT_FSIZE), torn and foreign files, bad input. Each asserts what a user would check afterwards:
 the exit status, one line on stderr and no traceback, and the data on disk intact."""
 
+import io
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -648,3 +650,29 @@ def test_a_directory_the_user_typed_must_exist(tmp_path, path):
     result = gradbench(*COMPARE, "--json", path, cwd=tmp_path)
     assert result.returncode == 2 and "does not exist" in one_clean_line(result.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- train: stopped before its first epoch, or with its curve on stdout ------------------------------
+
+
+def test_ctrl_c_before_the_first_epoch_ends_is_one_line_and_writes_nothing(tmp_path):
+    """The interrupt is raised from the first gradient: Ctrl-C at that moment, without a race."""
+    csv, js = tmp_path / "curve.csv", tmp_path / "curve.json"
+    code = ("import gradbench.studies.train as t\n"
+            "def interrupt(*args, **kwargs):\n    raise KeyboardInterrupt\n"
+            "t.gradient = interrupt\n"
+            "from gradbench.cli import main\n"
+            f"main(['train', '--csv', {str(csv)!r}, '--json', {str(js)!r}])")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 130
+    line = one_clean_line(result.stderr)
+    assert line == "gradbench: interrupted after 0 of 300 epochs: no epoch finished, so nothing was written"
+    assert re.search(r"epochs run\s+│\s+0 ", result.stdout) and re.search(r"train loss\s+│\s+- ", result.stdout)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_stops_with_its_curve_on_stdout_says_so():
+    result = gradbench("train", "--optimizer", "sgd", "--lr", "1e6", "--csv", "-")
+    assert result.returncode == 2 and "Traceback" not in result.stderr  # the table is on stderr, then the cause
+    assert result.stderr.splitlines()[-1].endswith("the 5 finished epochs were written to stdout")
+    assert list(pd.read_csv(io.StringIO(result.stdout))["epoch"]) == [1, 2, 3, 4, 5]

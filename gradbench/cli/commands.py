@@ -107,8 +107,9 @@ def train_command(
         meta = metadata(conditions_of(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
     show_train(console(stderr="-" in (csv, json)), result, dataset)
-    write_history(result, meta, csv, json)
-    stopped(result, [p for p in (csv, json) if p and p != "-"])
+    if result.history:  # Ctrl-C before the first epoch ended: nothing to write
+        write_history(result, meta, csv, json)
+    stopped(result, [p for p in (csv, json) if p])
 
 
 @app.command()
