@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradbench.measure.records import KEY
 
@@ -676,3 +678,49 @@ def test_a_run_that_stops_with_its_curve_on_stdout_says_so():
     assert result.returncode == 2 and "Traceback" not in result.stderr  # the table is on stderr, then the cause
     assert result.stderr.splitlines()[-1].endswith("the 5 finished epochs were written to stdout")
     assert list(pd.read_csv(io.StringIO(result.stdout))["epoch"]) == [1, 2, 3, 4, 5]
+
+
+# --- numbers in units, a warning said once -----------------------------------------------------------
+
+
+@given(st.floats(1e-10, 1e9))
+def test_a_time_reads_in_a_unit_with_three_figures_never_in_e_notation(t):
+    from gradbench.io.units import seconds
+
+    assert re.fullmatch(r"[0-9,]+(\.[0-9]+)? (s|ms|µs|ns)", seconds(t)), seconds(t)
+
+
+@given(st.integers(0, 2**50))
+def test_a_size_reads_in_a_unit_never_as_a_bare_count(n):
+    from gradbench.io.units import size
+
+    assert re.fullmatch(r"[0-9,]+(\.[0-9]+)? (B|KiB|MiB|GiB)", size(n)), size(n)
+
+
+def test_the_unit_formatter_reads_as_a_person_would():
+    from gradbench.io.units import seconds, size, sizes
+
+    assert [seconds(1550.0), seconds(1.55), seconds(1.55e-3), seconds(33e-6)] == ["1,550 s", "1.55 s", "1.55 ms",
+                                                                                  "33.0 µs"]  # fmt: skip
+    assert [size(512), size(5_263_360), size(2**31)] == ["512 B", "5.02 MiB", "2.00 GiB"]
+    assert sizes(229_810, 229_811) == ["224 KiB (229,810 bytes)", "224 KiB (229,811 bytes)"]  # never 'needs' itself
+    assert sizes(2**20, 5_263_360) == ["1.00 MiB", "5.02 MiB"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--memory", "4k"], "--memory 4.00 KiB is too small for forward at N = 330: it needs 22.0 KiB"),
+    (["--methods", "forward-batched", "--hidden", "300", "--memory", "1MiB"], "--memory 1.00 MiB is too small"),
+])  # fmt: skip
+def test_a_memory_refusal_gives_both_sizes_in_units(args, message):
+    result = gradbench("compare", *args)
+    assert result.returncode == 2 and message in one_clean_line(result.stderr)
+    assert re.search(r"needs (at least )?[0-9.,]+ (KiB|MiB|GiB)", result.stderr)
+
+
+def test_a_step_below_the_resolution_is_warned_about_once_on_stderr():
+    result = gradbench(*COMPARE, "--methods", "forward,central,complex", "--eps", "1e-30")
+    assert result.returncode == 0, result.stderr
+    assert "NaN" not in result.stdout and "rel.err" in result.stdout
+    (warning,) = [line for line in result.stderr.splitlines() if "NaN or infinite" in line]
+    assert warning.startswith("! forward, central: their gradients have NaN or infinite entries")
+    assert "--eps 1e-30 is below float64's resolution" in warning

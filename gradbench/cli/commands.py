@@ -67,7 +67,7 @@ def compare(
     if BACKPROP_CHECKPOINT.name in chosen:
         meta["segments"] = k = settings.segments_used(spec)
         notes.append(segments_note(layers, k, settings.memory if settings.segments == AUTO else None))
-    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes)
+    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes, warn=err)
     write_rows(rows, meta, csv, json)
 
 

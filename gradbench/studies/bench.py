@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 
 from ..errors import CheckFailed
+from ..io.units import seconds
 from ..measure.run import time_method
 from ..measure.timing import interleaved
 from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient
@@ -73,8 +74,8 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
         r,
         1.1 * flop_ratio,
         "max",
-        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
-        f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {seconds(t['pass'].median)}, "
+        f"{BACKPROP.name} {seconds(t['gradient'].median)}",
     )
 
 
@@ -95,7 +96,7 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
         r,
         1.10,
         "max",
-        f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+        f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
     )
 
 
@@ -113,8 +114,8 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
             loop.median / fast.median,
             bound,
             "min",
-            f"N = {model.n_params:,}; loop {loop.median:.3g} s"
-            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s",
+            f"N = {model.n_params:,}; loop {seconds(loop.median)}"
+            f"{' (estimated)' if loop.estimated else ''}, batched {seconds(fast.median)}",
             est,
         ),
         Target(
@@ -177,7 +178,7 @@ def gemm_share(spec: Spec) -> Target:
 
     t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=5)
     share = t["gemms"].median / t["method"].median
-    detail = f"GEMMs alone {t['gemms'].median:.3g} s of {t['method'].median:.3g} s"
+    detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
     return Target(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", share, None, "min", detail)
 
 
@@ -241,7 +242,7 @@ def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
     t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
     ours, base = t["ours"].median, t["floor"].median
-    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs"
+    detail = f"ours {seconds(ours)}, floor {seconds(base)}"
     return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
 
 
@@ -264,12 +265,12 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
         fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
         times: dict[int, list[float]] = {1: [], threads: []}
         for _ in range(rounds + 1):  # the first round warms up and is dropped
-            for n, seconds in times.items():
+            for n, taken in times.items():
                 with pinned(n):
-                    seconds.append(once(fn))
-        one, many = (statistics.median(seconds[1:]) for seconds in times.values())
+                    taken.append(once(fn))
+        one, many = (statistics.median(taken[1:]) for taken in times.values())
         part = "" if indices is None else f"{len(indices)} entries, "
-        detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
+        detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
                           None, "min", detail))  # fmt: skip
     return out
@@ -289,7 +290,7 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         statistics.median(times),
         bound,
         "max",
-        f"median of {runs} runs; min {min(times):.3g} s",
+        f"median of {runs} runs; min {seconds(min(times))}",
     )
 
 
@@ -305,7 +306,7 @@ def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
         t["ours"].median / t["peer"].median,
         bound,
         "max",
-        f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+        f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}",
     )
 
 
