@@ -698,13 +698,14 @@ def test_a_size_reads_in_a_unit_never_as_a_bare_count(n):
 
 
 def test_the_unit_formatter_reads_as_a_person_would():
-    from gradbench.io.units import seconds, size, sizes
+    from gradbench.io.units import figures, seconds, size, sizes
 
     assert [seconds(1550.0), seconds(1.55), seconds(1.55e-3), seconds(33e-6)] == ["1,550 s", "1.55 s", "1.55 ms",
                                                                                   "33.0 µs"]  # fmt: skip
     assert [size(512), size(5_263_360), size(2**31)] == ["512 B", "5.02 MiB", "2.00 GiB"]
     assert sizes(229_810, 229_811) == ["224 KiB (229,810 bytes)", "224 KiB (229,811 bytes)"]  # never 'needs' itself
     assert sizes(2**20, 5_263_360) == ["1.00 MiB", "5.02 MiB"]
+    assert [figures(2130.4), figures(1.054), figures(0.2591)] == ["2,130", "1.05", "0.259"]  # bench's ratios
 
 
 @pytest.mark.parametrize("args, message", [
@@ -724,3 +725,28 @@ def test_a_step_below_the_resolution_is_warned_about_once_on_stderr():
     (warning,) = [line for line in result.stderr.splitlines() if "NaN or infinite" in line]
     assert warning.startswith("! forward, central: their gradients have NaN or infinite entries")
     assert "--eps 1e-30 is below float64's resolution" in warning
+
+
+# --- bench --quick: the same targets and bounds as the full run, said to be quick -------------------
+
+
+def test_bench_quick_measures_the_full_runs_targets_against_the_same_bounds(tmp_path):
+    """Against the committed full run (results/bench.json, made on a machine with its core count and torch):
+    the same targets, each with the same bound, in the same order; the verdicts may differ (noisier)."""
+    from importlib.util import find_spec
+
+    full = json.loads((Path(__file__).parents[1] / "results" / "bench.json").read_text())
+    out = tmp_path / "quick.json"
+    result = gradbench("bench", "--quick", "--json", str(out), timeout=300)
+    assert result.returncode in (0, 1), result.stderr  # a bound may not hold on a busy machine
+    assert "gradbench targets (--quick: a quarter of the rounds, noisier)" in result.stdout
+    quick = json.loads(out.read_text())
+    assert quick["metadata"]["quick"] is True and "quick" not in full["metadata"]
+
+    def plan(doc: dict) -> list[tuple[str, float | None]]:
+        cores = doc["metadata"]["cpu_count"]
+        named = [(t["name"].replace(f"1 -> {cores} BLAS", "1 -> N BLAS"), t["bound"]) for t in doc["targets"]]
+        torch, threads = find_spec("torch") is not None, (os.cpu_count() or 1) > 1  # else those are skipped
+        return [(n, b) for n, b in named if (torch or "torch" not in n) and (threads or "BLAS threads" not in n)]
+
+    assert plan(quick) == plan(full)

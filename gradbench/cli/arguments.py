@@ -140,6 +140,8 @@ PlotOut = Annotated[
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
+Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's rounds and a sixth of its "
+                                     "budget (for CI): the same targets and bounds, noisier.")]  # fmt: skip
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
 FailOn = Annotated[str | None, typer.Option(

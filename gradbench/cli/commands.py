@@ -177,10 +177,11 @@ def sweep(
 
 
 @app.command()
-def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False) -> None:
+def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False,
+          quick: a.Quick = False) -> None:  # fmt: skip
     """The performance targets, as ratios within one run.
 
-    Each with its bound and verdict; exit 1 when one does not hold.
+    Each with its bound and verdict; exit 1 when one does not hold. --quick for CI.
     """
     from importlib.util import find_spec
 
@@ -188,13 +189,13 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     from ..measure.conditions import metadata, pinned
     from ..render.bench import show_bench
     from ..render.console import console
-    from ..studies.bench import all_targets, check
+    from ..studies.bench import Effort, all_targets, check
 
     check_outputs({"--json": json}, force)
     has_torch = find_spec("torch") is not None
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
-        targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
-        meta = metadata(conditions_of(ctx, threads, None))
+        targets = all_targets(threads, lambda name: status.update(f"measuring: {name}"), has_torch, Effort(quick))
+        meta = {**metadata(conditions_of(ctx, threads, None)), "quick": quick}
     show_bench(console(stderr=json == "-"), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})

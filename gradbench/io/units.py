@@ -35,3 +35,9 @@ def sizes(*ns: float) -> list[str]:
     if len(set(shown)) < len(set(ns)):
         return [f"{text} ({n:,.0f} bytes)" for text, n in zip(shown, ns)]
     return shown
+
+
+def figures(x: float) -> str:
+    """A plain number (a ratio, a fraction) to three significant figures, from a thousand on in full with
+    separators: 0.259, 1.05, 2,130 (never 2.13e+03)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"

@@ -113,18 +113,20 @@ def _reproduce(path: Path, base: Path) -> list[str]:
 
 
 def _bench(path: Path, base: Path) -> list[str]:
+    from ..io.units import figures
+
     doc = _read(path)
     if not (isinstance(doc["targets"], list) and doc["targets"] and all(isinstance(x, dict) for x in doc["targets"])):
         raise GradbenchError(f"{path} is not a gradbench result: its targets are not a list of objects")
 
     def bound(x: dict[str, Any]) -> str:
-        return "-" if x["bound"] is None else ("≤ " if x["kind"] == "max" else "≥ ") + f"{x['bound']:.3g}"
+        return "-" if x["bound"] is None else ("≤ " if x["kind"] == "max" else "≥ ") + figures(x["bound"])
 
     def verdict(x: dict[str, Any]) -> str:
         return {True: "yes", False: "**no**", None: "-"}[x["holds"]]
 
     targets = [x for x in doc["targets"] if isinstance(x.get("measured"), float) and math.isfinite(x["measured"])]
-    rows = [[x["name"], ("~" if x.get("estimated") else "") + f"{x['measured']:.3g}", bound(x), verdict(x)]
+    rows = [[x["name"], ("~" if x.get("estimated") else "") + figures(x["measured"]), bound(x), verdict(x)]
             for x in targets]  # fmt: skip
     return [
         "## Performance targets (ratios within one run)",
