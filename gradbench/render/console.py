@@ -26,9 +26,9 @@ def console(stderr: bool = False) -> Console:
     out = Console(stderr=stderr, width=columns)
     if stream is None:  # `2>&-`: rich writes nowhere
         return out
-    if out.is_terminal:
-        if columns is None:  # rich may have read a nonsense $COLUMNS: measure the terminal instead
-            out.width = _terminal_width(stream)
+    if out.is_terminal:  # both set: rich takes a nonsense $COLUMNS as is, and a dumb terminal as 80 columns
+        width, height = _terminal_size(stream)
+        out.size = (columns or width, height)
         return out
     return Console(file=cast(TextIO, Trimmed(stream)), width=columns or PIPE_WIDTH)
 
@@ -39,11 +39,13 @@ def _columns() -> int | None:
     return int(text) if text.isdecimal() and MIN_WIDTH <= int(text) <= MAX_WIDTH else None
 
 
-def _terminal_width(stream: TextIO) -> int:
+def _terminal_size(stream: TextIO) -> tuple[int, int]:
+    """The terminal's (columns, lines), 80 by 25 where it cannot be asked."""
     try:
-        return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
+        size = os.get_terminal_size(stream.fileno())
+        return max(MIN_WIDTH, size.columns), max(1, size.lines)
     except (OSError, ValueError, AttributeError):
-        return 80
+        return 80, 25
 
 
 class Trimmed:
