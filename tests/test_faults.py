@@ -449,7 +449,8 @@ NARROW = [{"COLUMNS": "80"}, {"COLUMNS": "80", "TERM": "dumb"}, {"COLUMNS": "80"
 
 
 @pytest.mark.parametrize("env", NARROW)
-@pytest.mark.parametrize("args", [COMPARE, ["methods"], ["train", "--epochs", "3"], ["reproduce", "--epochs", "2"]])
+@pytest.mark.parametrize("args", [COMPARE, ["methods"], ["train", "--epochs", "3"], ["reproduce", "--epochs", "2"],
+                                  ["sweep", "--help"]])  # fmt: skip
 def test_piped_output_fits_the_width_and_carries_no_trailing_spaces(args, env):
     result = gradbench(*args, env=env)
     assert result.returncode == 0, result.stderr
@@ -750,3 +751,23 @@ def test_bench_quick_measures_the_full_runs_targets_against_the_same_bounds(tmp_
         return [(n, b) for n, b in named if (torch or "torch" not in n) and (threads or "BLAS threads" not in n)]
 
     assert plan(quick) == plan(full)
+
+
+PLAIN = {"COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1", "PYTHONIOENCODING": "ascii"}
+
+
+@pytest.mark.parametrize("args", [
+    ["accuracy", "--hidden", "3"], ["sweep", *SMALL, "--csv", "{tmp}/s.csv"], ["plot", "{results}/sweep.csv", "--out",
+    "{tmp}/p.png"], ["diff", "{baseline}", "{baseline}"], ["check"], ["report", "{results}"], ["methods"],
+])  # fmt: skip
+def test_every_command_reads_right_at_80_columns_in_a_pipe_to_an_ascii_only_dumb_terminal(args, results, baseline,
+                                                                                         tmp_path):  # fmt: skip
+    """(--help is click's, which writes UTF-8 to a stream declared ASCII: it is held to 80 columns above.)"""
+    args = [a.format(tmp=tmp_path, results=results, baseline=baseline) for a in args]
+    result = run_bytes(*args, env=PLAIN)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    assert result.stdout.isascii() and result.stderr.isascii() and b"\x1b[" not in result.stdout + result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert lines and not [line for line in lines if line.endswith(" ")]
+    if args[0] != "report":  # markdown: its tables are not laid out to a terminal
+        assert max(map(len, lines)) <= 80, result.stdout.decode()
