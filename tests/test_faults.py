@@ -576,7 +576,7 @@ def test_plot_says_a_ratio_already_past_a_level_at_the_smallest_n_is_not_a_cross
     assert result.returncode == 0, result.stderr
     smallest = table.loc[table["layers"] == "1", "n_params"].astype(int).min()
     line = next(line for line in result.stdout.splitlines() if line.startswith("forward (B=1 L=1)"))
-    assert line.endswith(f"reaches 10x already at the smallest N measured ({smallest:,})"), line
+    assert line.endswith(f"ratio to backprop is past 10x already at the smallest N measured ({smallest:,})"), line
     assert "10x at N ≈" not in line
 
 
