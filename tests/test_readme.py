@@ -1,7 +1,8 @@
 """The README's and the docs' examples run as written and print what they say: every `gradbench ...` line
-of their bash blocks is run once in a scratch directory (a sweep on a smaller grid), and where its comment
-claims an accuracy, the output shows it; every python block runs. The README stays a front page, every
-docs page is in the site's nav, and what the docs name (options, files, tests) exists."""
+of their bash blocks is run once in a fresh empty directory (a sweep on a smaller grid), and where its
+comment claims an accuracy or a number of segments, the output shows it; every python block runs. The
+README stays a front page, every docs page is in the site's nav, and what the docs name (options, files,
+tests) exists."""
 
 import importlib
 import importlib.util
@@ -44,7 +45,8 @@ def test_the_readme_and_docs_have_examples_of_every_command_a_user_starts_with()
 
 
 def test_every_example_runs_and_prints_what_it_claims(tmp_path):
-    (tmp_path / "results").mkdir()
+    """In a fresh empty directory, as a user who copies them: the defaults (results/) must work there."""
+    assert list(tmp_path.iterdir()) == []
     for command, comment in examples():
         args = shlex.split(command)[1:]
         args += SMALLER.get(args[0], [])
@@ -56,6 +58,9 @@ def test_every_example_runs_and_prints_what_it_claims(tmp_path):
         for percent in re.findall(r"(\d+)% test accuracy|(\d+)% too", comment):
             shown = next(p for p in percent if p)
             assert re.search(rf"test accuracy\s+│\s+{shown}\.0%", result.stdout), (command, result.stdout)
+        for segments, recomputed in re.findall(r"(\d+) segments \((\d+) layers recomputed\)", comment):
+            assert f"kept the inputs of {segments} segments" in result.stdout, (command, result.stdout)
+            assert f"recomputing {recomputed} of" in result.stdout, (command, result.stdout)
 
 
 @pytest.mark.parametrize("figure", ["12,000", "2,000", "36,000", "72,000", "10,000,100,000"])
@@ -148,3 +153,24 @@ def test_the_files_modules_and_tests_the_docs_name_exist():
     defined = "\n".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
     for test, cut in set(re.findall(r"\b(test_\w+)(…|\b)(?!\.py)", text)):  # `test_x_…`: a name that begins so
         assert re.search(rf"def {test}{'' if cut else '[(]'}", defined), test
+
+
+def test_the_compare_sample_is_what_compare_prints_for_the_committed_run():
+    """The README's and compare.md's sample is the committed results/compare.json as compare lays it out
+    at 80 columns (its first two tables): which columns land in which table depends on the values."""
+    import io
+
+    from rich.console import Console
+
+    from gradbench.render.compare import show_compare
+    from gradbench.studies.diff import load
+
+    out = io.StringIO()
+    show_compare(Console(file=out, width=80), load(ROOT / "results" / "compare.json"), threads=1)
+    shown = [line.rstrip() for line in out.getvalue().splitlines()]
+    for page in (README, DOCS / "compare.md"):
+        sample = re.search(r"```\n(gradient of an MLP.*?)\n\.\.\.\n```", page.read_text(), re.S)
+        assert sample, page
+        lines = sample.group(1).splitlines()
+        assert shown[: len(lines)] == lines, page
+        assert sum(line.startswith(" method ") for line in shown) > sum(line.startswith(" method ") for line in lines)
