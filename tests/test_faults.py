@@ -613,6 +613,25 @@ def test_a_file_that_appears_after_the_check_is_kept_unless_forced(tmp_path, for
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
 
 
+def test_without_hard_links_an_output_claims_its_name_exclusively(tmp_path, monkeypatch):
+    from gradbench.errors import GradbenchError
+    from gradbench.io import files
+
+    def no_links(*args):
+        raise PermissionError(1, "Operation not permitted")  # what a file system without hard links says
+
+    monkeypatch.setattr(files.os, "link", no_links)
+    mine, theirs = tmp_path / "mine.json", tmp_path / "theirs.json"
+    files.check_writable(mine)
+    files.write_json(mine, {"mine": 1})
+    files.check_writable(theirs)
+    theirs.write_text("someone else's")
+    with pytest.raises(GradbenchError, match="appeared while this command ran"):
+        files.write_json(theirs, {"mine": 1})
+    assert json.loads(mine.read_text()) == {"mine": 1} and theirs.read_text() == "someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "theirs.json"]
+
+
 def test_a_sweep_csv_that_appears_after_the_check_is_kept(tmp_path):
     from gradbench.errors import GradbenchError
     from gradbench.measure.conditions import Conditions
@@ -742,7 +761,7 @@ def test_bench_quick_measures_the_full_runs_targets_against_the_same_bounds(tmp_
     assert result.returncode in (0, 1), result.stderr  # a bound may not hold on a busy machine
     assert "gradbench targets (--quick: a quarter of the rounds, noisier)" in result.stdout
     quick = json.loads(out.read_text())
-    assert quick["metadata"]["quick"] is True and "quick" not in full["metadata"]
+    assert quick["metadata"]["quick"] is True and not full["metadata"].get("quick", False)
 
     def plan(doc: dict) -> list[tuple[str, float | None]]:
         cores = doc["metadata"]["cpu_count"]

@@ -206,31 +206,36 @@ def atomic_path(path: PathLike) -> Iterator[str]:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        _into_place(tmp, p)
-    except FileExistsError:
-        raise GradbenchError(f"{path} appeared while this command ran: it was kept and this output not "
-                             "written; pass --force to replace it") from None  # fmt: skip
+        _into_place(tmp, p, path)
     except OSError as e:
         raise GradbenchError(f"cannot write {path}: {e.strerror or e}; {path} was left as it was") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
-def _into_place(tmp: str, target: Path) -> None:
-    """Rename `tmp` onto `target`; for an output checked absent, without replacing whatever is there now
-    (FileExistsError): a hard link, or where links are not supported, an exclusive create that claims
-    the name first."""
+def _into_place(tmp: str, target: Path, path: PathLike) -> None:
+    """Rename `tmp` onto `target`; for an output checked absent, without replacing whatever is there now."""
     if target not in _FRESH:
         os.replace(tmp, target)
         return
     try:
+        _link(tmp, target)
+    except FileExistsError:
+        raise GradbenchError(f"{path} appeared while this command ran: it was kept and this output not "
+                             "written; pass --force to replace it") from None  # fmt: skip
+    _FRESH.discard(target)
+
+
+def _link(tmp: str, target: Path) -> None:
+    """`tmp` at `target` unless something is there (FileExistsError): a hard link, or where the file system
+    has none, an exclusive create that claims the name, then a rename onto the claim."""
+    try:
         os.link(tmp, target)
     except FileExistsError:
         raise
-    except OSError:  # a file system without hard links
+    except OSError:
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         os.replace(tmp, target)
-    _FRESH.discard(target)
 
 
 def write_with(path: PathLike, write: Callable[[str], None]) -> None:
