@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import GradbenchError
+from ..io.units import sizes
 from ..model.mlp import layout
 from ..model.spec import Spec
 from .segments import SegmentChoice, segments
@@ -94,8 +95,9 @@ def checkpoint_segments(spec: Spec, memory: int, choice: SegmentChoice) -> int |
         return choice
     low = len(segments(spec.layers))
     if (need := bound(checkpoint(spec, low))) > memory:
-        raise GradbenchError(f"--memory {memory:,} bytes is too small for backprop-checkpoint here: even its "
-                             f"{low} segments of least memory need {need:,} (N = {spec.n_params:,})")  # fmt: skip
+        have, needs = sizes(memory, need)
+        raise GradbenchError(f"--memory {have} is too small for backprop-checkpoint here: even its "
+                             f"{low} segments of least memory need {needs} (N = {spec.n_params:,})")  # fmt: skip
     high = spec.layers
     while low < high:
         mid = (low + high + 1) // 2
@@ -140,8 +142,9 @@ def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
 def _batched_chunk(spec: Spec, memory: int, central: bool, entries: int, rows: int) -> int:
     need = bound(_batched_at(spec, central, entries, 1))
     if need > memory:
-        raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
-                             f"at least {need:,} (N = {spec.n_params:,})")  # fmt: skip
+        have, needs = sizes(memory, need)
+        raise GradbenchError(f"--memory {have} is too small for a batched method here: it needs "
+                             f"at least {needs} (N = {spec.n_params:,})")  # fmt: skip
     largest = max(layer.stop - layer.weight_slice.start for layer in layout(spec))  # parameters of the largest layer
     low, high = 1, max(1, min(rows // spec.batch, entries, largest))
     while low < high:  # the largest chunk whose bound fits: the prediction grows with the chunk

@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from ..io.units import figures
+
 if TYPE_CHECKING:
     from ..studies.bench import Target
 
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
-    title = f"gradbench targets on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
+    quick = " (--quick: a quarter of the rounds, noisier)" if meta.get("quick") else ""
+    title = f"gradbench targets{quick} on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
     out.print(bench_table(targets, title))
     if not has_torch:
         out.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
@@ -26,6 +29,6 @@ def bench_table(targets: list[Target], title: str) -> Table:
         t.add_column(col, justify="left" if text else "right", no_wrap=not text)
     verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
     for x in targets:
-        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
-        t.add_row(x.name, ("~" if x.estimated else "") + f"{x.measured:.3g}", bound, verdict[x.holds], x.detail)
+        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + figures(x.bound)
+        t.add_row(x.name, ("~" if x.estimated else "") + figures(x.measured), bound, verdict[x.holds], x.detail)
     return t

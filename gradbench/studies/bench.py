@@ -17,9 +17,10 @@ from functools import partial
 import numpy as np
 
 from ..errors import CheckFailed
+from ..io.units import seconds
 from ..measure.run import time_method
 from ..measure.timing import interleaved
-from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient
+from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient, predict
 from ..methods.registry import METHODS, Options
 from ..model.mlp import MLP
 from ..model.ops import Counter
@@ -46,6 +47,20 @@ class Target:
         return {**asdict(self), "holds": self.holds}
 
 
+@dataclass(frozen=True)
+class Effort:
+    """How long the targets are measured: in full, or `quick` (for CI: a quarter of each target's rounds,
+    at least one, and a sixth of its timing budget): the same targets and bounds, noisier."""
+
+    quick: bool = False
+
+    def rounds(self, full: int) -> int:
+        return max(1, full // 4) if self.quick else full
+
+    def budget(self, full_s: float) -> float:
+        return full_s / 6 if self.quick else full_s
+
+
 def label(spec: Spec) -> str:
     return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + (" float32" if spec.dtype == "float32" else "")
 
@@ -53,7 +68,7 @@ def label(spec: Spec) -> str:
 LARGE = Spec(layers=4, hidden=512, batch=256)  # the size of the FLOP-bound and torch targets
 
 
-def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
+def backprop_near_flop_bound(spec: Spec = LARGE, rounds: int = 9) -> Target:
     """time(forward + backward) / time(forward) against 1.1x their matmul-FLOP ratio."""
     model = MLP.build(spec)
     fwd = Counter()
@@ -65,7 +80,7 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
             "pass": lambda: forward(model, model.W, model.b, Counter()),
             "gradient": lambda: gradient(model, BACKPROP.name),
         },
-        rounds=9,
+        rounds=rounds,
     )
     r = t["gradient"].median / t["pass"].median
     return Target(
@@ -73,8 +88,8 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
         r,
         1.1 * flop_ratio,
         "max",
-        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
-        f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {seconds(t['pass'].median)}, "
+        f"{BACKPROP.name} {seconds(t['gradient'].median)}",
     )
 
 
@@ -95,7 +110,7 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
         r,
         1.10,
         "max",
-        f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+        f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
     )
 
 
@@ -113,8 +128,8 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
             loop.median / fast.median,
             bound,
             "min",
-            f"N = {model.n_params:,}; loop {loop.median:.3g} s"
-            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s",
+            f"N = {model.n_params:,}; loop {seconds(loop.median)}"
+            f"{' (estimated)' if loop.estimated else ''}, batched {seconds(fast.median)}",
             est,
         ),
         Target(
@@ -128,7 +143,7 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     ]
 
 
-def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
+def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]:
     """Checkpointed backprop against backprop on a deep narrow net: the peak memory of a gradient
     (traced, buffers included) and the time of the next ones, interleaved; beside them, the closed
     forms (footprint.py, costs.recompute). Chen et al. 2016 claim O(sqrt L) memory for at most one
@@ -138,7 +153,7 @@ def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
 
     model = MLP.build(spec)
     peaks = {m.name: cold_peak(model, m, Options()) for m in (BACKPROP, BACKPROP_CHECKPOINT)}
-    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=7)
+    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=rounds)
     memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
     predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
     extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
@@ -153,7 +168,7 @@ def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
     ]  # fmt: skip
 
 
-def gemm_share(spec: Spec) -> Target:
+def gemm_share(spec: Spec, rounds: int = 5) -> Target:
     """Where forward-batched's time goes: the time of its GEMMs alone (the same shapes and number, into
     reused buffers) over the time of the whole method. The rest is elementwise work (activations, the
     bias adds, copies and the loss) that counts one FLOP per element, so the fraction of the GEMM peak
@@ -164,45 +179,47 @@ def gemm_share(spec: Spec) -> Target:
     model = MLP.build(spec)
     chunk, w = batched_chunk(spec, Options().memory, False, spec.n_params), spec.widths
     rng = np.random.default_rng(0)
+    buffers: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     gemms = []
     for l, p in batched_chunks(spec, chunk):
-        rows = p * spec.batch
         for m in range(l + 1, spec.layers):
-            a, b = rng.standard_normal((rows, w[m])), rng.standard_normal((w[m], w[m + 1]))
-            gemms.append((a, b, np.empty((rows, w[m + 1]))))
+            rows, k, n = p * spec.batch, w[m], w[m + 1]
+            if (rows, k, n) not in buffers:  # one set per shape, reused as the method reuses its own
+                buffers[rows, k, n] = rng.standard_normal((rows, k)), rng.standard_normal((k, n)), np.empty((rows, n))
+            gemms.append(buffers[rows, k, n])
 
     def only_gemms() -> None:
         for a, b, out in gemms:
             np.dot(a, b, out)
 
-    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=5)
+    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=rounds)
     share = t["gemms"].median / t["method"].median
-    detail = f"GEMMs alone {t['gemms'].median:.3g} s of {t['method'].median:.3g} s"
+    detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
     return Target(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", share, None, "min", detail)
 
 
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
 
 
-def gemm_peak(dtype: str = "float64") -> float:
+def gemm_peak(dtype: str = "float64", rounds: int = 9) -> float:
     """FLOP/s of this machine's BLAS on one GEMM (m, k) @ (k, n) at the pinned threads: the limit."""
     m, k, n = GEMM
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
     out = np.empty((m, n), dtype)
-    t = interleaved({"gemm": partial(np.dot, a, b, out)}, rounds=9)["gemm"]
+    t = interleaved({"gemm": partial(np.dot, a, b, out)}, rounds=rounds)["gemm"]
     return 2 * m * k * n / t.min
 
 
-def distance_to_peak(peak: float) -> list[Target]:
+def distance_to_peak(peak: float, rounds: int = 7) -> list[Target]:
     """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
     3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
     take), as fractions of the peak."""
     out = []
     for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
         model = MLP.build(spec)
-        flops = gradient(model, method.name).counts.flops
-        achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"].median
+        flops = predict(method.name, spec).flops  # the cost model: equal to the counters (test_counts.py)
+        achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=rounds)["m"].median
         detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
         out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", achieved / peak, bound, "min", detail))
     return out
@@ -233,15 +250,15 @@ def straight_line(model: MLP) -> Callable[[], np.ndarray]:
     return grad
 
 
-def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
+def versus_floor(spec: Spec, bound: float = 1.15, rounds: int = 21) -> Target:
     """Our counted backprop's time / the straight-line NumPy floor's, same model (sigmoid, with biases):
     what counting every operation costs where a gradient is all call overhead."""
     model = MLP.build(spec)
     floor = straight_line(model)
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
-    t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
+    t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=rounds)
     ours, base = t["ours"].median, t["floor"].median
-    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs"
+    detail = f"ours {seconds(ours)}, floor {seconds(base)}"
     return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
 
 
@@ -264,12 +281,12 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
         fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
         times: dict[int, list[float]] = {1: [], threads: []}
         for _ in range(rounds + 1):  # the first round warms up and is dropped
-            for n, seconds in times.items():
+            for n, taken in times.items():
                 with pinned(n):
-                    seconds.append(once(fn))
-        one, many = (statistics.median(seconds[1:]) for seconds in times.values())
+                    taken.append(once(fn))
+        one, many = (statistics.median(taken[1:]) for taken in times.values())
         part = "" if indices is None else f"{len(indices)} entries, "
-        detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
+        detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
                           None, "min", detail))  # fmt: skip
     return out
@@ -289,51 +306,57 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         statistics.median(times),
         bound,
         "max",
-        f"median of {runs} runs; min {min(times):.3g} s",
+        f"median of {runs} runs; min {seconds(min(times))}",
     )
 
 
-def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
+def versus_torch(spec: Spec, bound: float | None, threads: int, rounds: int = 9) -> Target:
     """Our NumPy backprop's time / torch.autograd's, same model, same BLAS thread count."""
     from .. import peers
 
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
-    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=9)
+    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=rounds)
     return Target(
         f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
         t["ours"].median / t["peer"].median,
         bound,
         "max",
-        f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+        f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}",
     )
 
 
-def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True) -> list[Target]:
+def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True,
+                effort: Effort = Effort()) -> list[Target]:  # fmt: skip
+    r, budget = effort.rounds, effort.budget
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
-        ("backprop near its FLOP bound", backprop_near_flop_bound),
-        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 21)),
-        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 7)),
-        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
-        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
-        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),
+        ("backprop near its FLOP bound", lambda: backprop_near_flop_bound(LARGE, r(9))),
+        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), r(21))),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), r(7))),
+        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, budget(3.0))),
+        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, budget(3.0))),
+        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, budget(5.0))),
         *(
-            (f"checkpointed backprop, L={L}", partial(checkpoint_trade, Spec(layers=L, hidden=32, batch=256), L == 64))
+            (
+                f"checkpointed backprop, L={L}",
+                partial(checkpoint_trade, Spec(layers=L, hidden=32, batch=256), L == 64, r(7)),
+            )
             for L in (4, 8, 16, 32, 64)
         ),
-        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32))),
-        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak())),
-        ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10))),
-        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1)),
-        ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
-        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
+        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32), r(5))),
+        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak("float64", r(9)), r(7))),
+        ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10), rounds=r(21))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(8), rounds=r(5))),
+        ("start-up: --help", lambda: startup(["--help"], 0.5, r(7))),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, r(3))),
     ]
     if torch:
         for dtype in ("float64", "float32"):
-            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
             bounded = dtype == "float64"  # float32 is reported, not bounded
-            steps.append((f"vs torch, small {dtype}", partial(versus_torch, small, 0.5 if bounded else None, threads)))
-            steps.append((f"vs torch, large {dtype}", partial(versus_torch, large, 1.0 if bounded else None, threads)))
+            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
+            for size, spec, bound in (("small", small, 0.5), ("large", large, 1.0)):
+                compared = partial(versus_torch, spec, bound if bounded else None, threads, r(9))
+                steps.append((f"vs torch, {size} {dtype}", compared))
     out: list[Target] = []
     for name, step in steps:
         if on_step:
