@@ -157,3 +157,18 @@ def test_the_tuning_is_cached_per_machine_and_recorded(tmp_path, monkeypatch):
         assert metadata(Conditions())["tuning"]["chunk_rows"] == fresh.chunk_rows
     finally:
         tuning.use(before)
+
+
+@given(spec=specs)
+def test_the_gemm_lists_a_limit_times_are_the_matmuls_that_ran(spec):
+    """The shapes the shape-matched limit times (costs.*_gemms) are, in number and FLOPs, the matmuls the
+    counted backprop and batched differences ran."""
+    from gradbench.methods import DEFAULT_MEMORY
+    from gradbench.methods.costs import backward_gemms, batched_gemms, forward_gemms
+
+    model = MLP.build(spec)
+    for name, gemms in ((BACKPROP.name, forward_gemms(spec) + backward_gemms(spec)),
+                        (FORWARD_BATCHED.name, batched_gemms(spec, DEFAULT_MEMORY, central=False)),
+                        (CENTRAL_BATCHED.name, batched_gemms(spec, DEFAULT_MEMORY, central=True))):  # fmt: skip
+        counts = gradient(model, name).counts
+        assert counts.matmuls == len(gemms) and counts.matmul_flops == sum(2 * m * k * n for m, k, n, _ in gemms)

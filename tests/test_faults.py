@@ -38,9 +38,25 @@ def gradbench(*args: str, limit_bytes: int | None = None, timeout: float = 60, e
                           env={**os.environ, **(env or {})}, cwd=cwd)  # fmt: skip
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "gradbench", *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "gradbench", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test():
+    """A test that fails mid-way must not leave a run of 100,000 epochs loading the machine."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def one_clean_line(err: str) -> str:

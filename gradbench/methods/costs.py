@@ -141,3 +141,38 @@ def batched_chunks(spec: Spec, chunk: int, indices: Sequence[int] | None = None)
 def entries(spec: Spec, indices: Sequence[int] | None) -> int:
     """How many gradient entries a method computes: all N, or those asked for."""
     return spec.n_params if indices is None else len(indices)
+
+
+# --- the GEMMs each computation performs, by shape: the list a shape-matched limit times ---------------
+# (m, k, n, a_transposed): an (m, k) @ (k, n) product, its left operand a transposed view when flagged
+# (backprop's A[l-1].T @ dZ[l]). Held equal to the counted matmuls by the tests (count and FLOPs).
+Gemm = tuple[int, int, int, bool]
+
+
+def forward_gemms(spec: Spec) -> list[Gemm]:
+    """One forward pass: X W[0], then A[l-1] W[l]."""
+    return [(spec.batch, i, o, False) for i, o in _layers(spec)]
+
+
+def backward_gemms(spec: Spec) -> list[Gemm]:
+    """One backward pass: dW[l] = A[l-1].T dZ[l] for every layer, dA[l-1] = dZ[l] W[l].T but the first's."""
+    B, layers = spec.batch, _layers(spec)
+    out: list[Gemm] = []
+    for l in range(len(layers) - 1, -1, -1):
+        i, o = layers[l]
+        out.append((i, B, o, True))
+        if l > 0:
+            out.append((B, o, i, False))
+    return out
+
+
+def batched_gemms(spec: Spec, memory: int, central: bool) -> list[Gemm]:
+    """A batched method: its prefix's forward pass, then per chunk of layer l the layers l+2.. stacked
+    (layer l+1 is its rank-1 update, no GEMM); twice for the central difference."""
+    from .footprint import batched_chunk
+
+    chunk, w = batched_chunk(spec, memory, central, spec.n_params), spec.widths
+    out = forward_gemms(spec)
+    for l, p in batched_chunks(spec, chunk):
+        out += [(p * spec.batch, w[m], w[m + 1], False) for m in range(l + 2, spec.layers)] * (2 if central else 1)
+    return out
