@@ -140,6 +140,8 @@ PlotOut = Annotated[
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
+Recalibrate = Annotated[bool, typer.Option("--recalibrate", help="Redo the machine's calibration (sigmoid's "
+                        "route switch, the batched chunk rows) before measuring, and cache it.")]  # fmt: skip
 Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's rounds and a sixth of its "
                                      "budget (for CI): the same targets and bounds, noisier.")]  # fmt: skip
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]

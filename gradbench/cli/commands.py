@@ -178,7 +178,7 @@ def sweep(
 
 @app.command()
 def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False,
-          quick: a.Quick = False) -> None:  # fmt: skip
+          quick: a.Quick = False, recalibrate: a.Recalibrate = False) -> None:  # fmt: skip
     """The performance targets, as ratios within one run.
 
     Each with its bound and verdict; exit 1 when one does not hold. --quick for CI.
@@ -193,6 +193,12 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
 
     check_outputs({"--json": json}, force)
     has_torch = find_spec("torch") is not None
+    if recalibrate:
+        from ..model.tuning import recalibrate as calibrate_again
+
+        t = calibrate_again()
+        note = f"calibrated in {t.seconds:.2f} s: sigmoid's route switch at {t.sigmoid_small:,} elements, batched "
+        console(stderr=True).print(f"{note}chunks of {t.chunk_rows:,} rows", highlight=False)
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
         targets = all_targets(threads, lambda name: status.update(f"measuring: {name}"), has_torch, Effort(quick))
         meta = {**metadata(conditions_of(ctx, threads, None)), "quick": quick}
