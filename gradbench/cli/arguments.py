@@ -152,7 +152,7 @@ Segments = Annotated[str | None, typer.Option(
 Runs = Annotated[
     int | None,
     typer.Option(
-        min=1, help="Rounds timed per method [default: as many as --budget allows, 5 to 15].", show_default=False
+        min=1, help="Rounds timed per method [default: as many as --budget allows, 6 to 15].", show_default=False
     ),
 ]
 ResultsDir = Annotated[Path, typer.Argument(help="A directory of results (compare.json, sweep.csv, ...).")]

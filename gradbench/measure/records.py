@@ -1,8 +1,10 @@
 """The one record of a measured method: it feeds every output (table, CSV, JSON, plot), so they can
-never disagree. Its fields are the CSV columns and JSON keys, in this order."""
+never disagree. Its fields are the JSON keys, in this order, and the CSV columns but for the rounds (the
+CSV keeps the summary)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -51,6 +53,13 @@ class Measurement:
     peak_bytes: int | None = None  # peak bytes one gradient allocated, buffers included (tracemalloc); None:
     # not measured (a sampled method, whose full run was not made, or a peer)
     peak_predicted_bytes: int | None = None  # the closed form of footprint.py (None: a peer)
+    # 95% intervals (measure/stats.py): of the median time, from order statistics; of time_ratio, a bootstrap
+    # over this method's and backprop's rounds. NaN: fewer than 6 rounds (or a file from before they were kept).
+    time_low_s: float = math.nan
+    time_high_s: float = math.nan
+    time_ratio_low: float = math.nan
+    time_ratio_high: float = math.nan
+    round_times_s: tuple[float, ...] = ()  # seconds per gradient of each round, in the order timed (JSON only)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +70,9 @@ class Measurement:
         return (self.time_q3_s - self.time_q1_s) / 2 / self.time_s if self.time_s > 0 else float("nan")
 
 
-COLUMNS = tuple(f.name for f in fields(Measurement))
+JSON_ONLY = ("round_times_s",)
+COLUMNS = tuple(f.name for f in fields(Measurement) if f.name not in JSON_ONLY)  # the CSV's, in order
+ADDED = ("time_low_s", "time_high_s", "time_ratio_low", "time_ratio_high")  # 0.3.0: a 0.2.0 CSV lacks them
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
 

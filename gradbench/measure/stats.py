@@ -27,6 +27,11 @@ RESAMPLES = 9999
 SEED = 0  # the bootstrap's resampling, fixed: an interval is a function of the rounds
 MIN_ROUNDS = 6  # the fewest rounds whose min...max brackets a median at 95% (1 - 2/64 = 96.9%)
 NONE = (math.nan, math.nan)  # no interval: too few rounds
+DESCRIPTION = (  # recorded in the metadata of every result with intervals
+    f"{LEVEL:.0%} intervals over the rounds of one run: a median's from order statistics (none below "
+    f"{MIN_ROUNDS} rounds), a ratio's by percentile bootstrap ({RESAMPLES} resamples, seed {SEED}; paired where "
+    "interleaved); they do not cover the variation between runs or machines"
+)
 
 
 def enough(*samples: Sequence[float]) -> bool:

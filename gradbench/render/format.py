@@ -4,6 +4,7 @@ the label and colour of a method or peer (from the registries)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from ..methods.registry import METHODS
 from ..peers import PEERS
@@ -28,13 +29,33 @@ def in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
     return f"{x / size:#.3g} {unit}".replace(". ", " ")
 
 
+SECONDS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
+
+
 def seconds(t: float) -> str:
     """A time in the unit that keeps three significant figures readable."""
-    return in_unit(t, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))) if math.isfinite(t) else "-"
+    return in_unit(t, SECONDS) if math.isfinite(t) else "-"
 
 
 def ratio(x: float) -> str:
     return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
+
+
+def interval(low: float | None, high: float | None, number: Callable[[float], str]) -> str:
+    """A 95% interval, `(138–145)`; `-` where there is none (too few rounds, or a file without them)."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return f"({number(low)}–{number(high)})"
+
+
+def figure(x: float) -> str:
+    """A figure of an interval, three significant figures kept: 141, 4.40, 1.28."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:#.3g}".rstrip(".")
+
+
+def unit_of(t: float) -> tuple[str, float]:
+    """The unit `seconds` writes t in, and its size."""
+    return next(((u, z) for u, z in SECONDS if t >= z), SECONDS[-1])
 
 
 def compact(n: float | None) -> str:

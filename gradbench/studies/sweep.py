@@ -20,8 +20,9 @@ from ..errors import GradbenchError, Interrupted
 from ..io.files import append, check_writable, cut_to, locked, meta_path, real, whole_lines, write_json
 from ..measure.conditions import Conditions, metadata
 from ..measure.estimate import refuse_past
-from ..measure.records import BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
+from ..measure.records import ADDED, BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
 from ..measure.run import Settings, measure_methods
+from ..measure.stats import DESCRIPTION
 from ..methods import REFERENCE
 from ..model.spec import Spec
 
@@ -48,10 +49,11 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     return parse_sweep(text, path, need_rows)
 
 
-def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measurement]:
-    """Rows of a sweep CSV: exactly the Measurement columns, every cell of its column's kind and range,
-    each row read back into the record. Anything else is refused with the reason. An empty text is a
-    sweep stopped before its first point (no rows)."""
+def parse_sweep(text: str, path: Path, need_rows: bool = True, resuming: bool = False) -> list[Measurement]:
+    """Rows of a sweep CSV: exactly the Measurement columns (to read, a file from before the intervals may
+    lack them; to resume, it must not: its rows would not line up), every cell of its column's kind and
+    range, each row read back into the record. Anything else is refused with the reason. An empty text is
+    a sweep stopped before its first point (no rows)."""
     import io
 
     import pandas as pd
@@ -66,9 +68,13 @@ def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measureme
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise GradbenchError(f"{path} is not a sweep CSV: it cannot be parsed ({reason})") from None
     missing = [c for c in COLUMNS if c not in table.columns]
+    if not resuming and set(missing) <= set(ADDED) and len(table.columns) == len(COLUMNS) - len(missing):
+        table = table.assign(**dict.fromkeys(missing, "nan"))  # a 0.2.0 sweep: no intervals, read as NaN
+        missing = []
     if missing or len(table.columns) != len(COLUMNS):
         what = f"missing columns {', '.join(missing[:4])}" + ("..." if len(missing) > 4 else "")
-        raise GradbenchError(f"{path} is not a sweep CSV: {what if missing else 'extra columns'}")
+        raise GradbenchError(f"{path} is not a sweep CSV{' to resume' if resuming else ''}: "
+                             f"{what if missing else 'extra columns'}")  # fmt: skip
     if need_rows and table.empty:
         raise GradbenchError(f"{path} is a sweep CSV with no rows")
     for column in NUMERIC:
@@ -212,7 +218,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
     runs.append({**run, "methods": sweep.methods})
     grid = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
             "memory_bytes": sweep.settings.memory}  # fmt: skip
-    return {**run, "grid": grid, "sweep": conditions, "runs": runs}
+    return {**run, "grid": grid, "sweep": conditions, "runs": runs, "intervals": DESCRIPTION}
 
 
 def run_sweep(
@@ -230,7 +236,7 @@ def run_sweep(
         dropped = 0
         if resume:  # every check reads; the file is changed only once all of them pass
             text, dropped = whole_lines(path)  # its whole lines: columns and cells checked by parse_sweep
-            done = done_keys(parse_sweep(text, path, need_rows=False), sweep.specs[0])
+            done = done_keys(parse_sweep(text, path, need_rows=False, resuming=True), sweep.specs[0])
         meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
