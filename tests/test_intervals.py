@@ -88,3 +88,28 @@ def test_a_sweep_csv_from_before_the_intervals_is_read_but_not_resumed(cli, tmp_
     code, _, err = cli("sweep", *grid, "--out", str(out), "--resume")
     assert code == 2 and "not a sweep CSV to resume: missing columns time_low_s" in err
     assert out.read_text() == before
+
+
+def test_a_bench_target_says_whether_its_interval_settles_its_bound():
+    from gradbench.render.bench import measured
+    from gradbench.studies.bench import Ratio, Target
+
+    def target(low, high, bound=1.10):
+        return Target.of("t", ratio=Ratio(1.04, low, high), bound=bound, kind="max", detail="")
+
+    assert target(1.02, 1.06).holds and target(1.02, 1.06).decided
+    assert target(1.02, 1.12).holds and target(1.02, 1.12).decided is False  # 1.10 inside: not settled
+    assert target(1.02, 1.06, bound=None).decided is None and target(math.nan, math.nan).decided is None
+    assert measured(target(1.02, 1.06)) == "1.04 (1.02–1.06)" and measured(target(math.nan, math.nan)) == "1.04"
+    memory = Target("m", 0.359, 0.5, "max", "", exact=True)
+    assert memory.decided and measured(memory) == "0.359 (exact)"
+
+
+def test_paired_bench_ratios_come_from_interleaved_rounds():
+    from gradbench.measure.timing import interleaved
+    from gradbench.studies.bench import paired
+
+    t = interleaved({"a": lambda: sum(range(2000)), "b": lambda: sum(range(1000))}, rounds=9)
+    r = paired(t, "a", "b")
+    assert r.value == t["a"].median / t["b"].median and r.low <= r.value <= r.high
+    assert (r.low, r.high) == stats.ratio_interval(t["a"].per_round, t["b"].per_round, paired=True)

@@ -1,11 +1,13 @@
 """The performance targets, each measured as a ratio within one run and checked against its bound.
 
 Ratios, not absolute times: the machine is shared and noisy, and a ratio of two interleaved timings
-cancels most of that. Used by `gradbench bench`; the figures go in the README.
+cancels most of that. Each ratio has its 95% interval over the run's rounds (measure/stats.py): paired
+where the two sides were interleaved round by round. Used by `gradbench bench`; the figures go in the docs.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import subprocess
@@ -13,12 +15,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import CheckFailed
 from ..measure.run import time_method
-from ..measure.timing import interleaved
+from ..measure.stats import median_interval, ratio_interval, scaled
+from ..measure.timing import Timing, interleaved
 from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient
 from ..methods.registry import METHODS, Options
 from ..model.mlp import MLP
@@ -35,6 +39,9 @@ class Target:
     kind: str  # "max": measured <= bound; "min": measured >= bound
     detail: str
     estimated: bool = False
+    low: float = math.nan  # the 95% interval of `measured` (NaN: too few rounds)
+    high: float = math.nan
+    exact: bool = False  # not a timing (traced bytes): no noise, no interval
 
     @property
     def holds(self) -> bool | None:
@@ -42,8 +49,39 @@ class Target:
             return None
         return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
 
+    @property
+    def decided(self) -> bool | None:
+        """Whether the whole interval lies on one side of the bound (None: no bound, or no interval)."""
+        if self.bound is None or self.exact:
+            return None if self.bound is None else True
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return None
+        return not (self.low <= self.bound <= self.high)
+
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "holds": self.holds}
+        return {**asdict(self), "holds": self.holds, "decided": self.decided}
+
+    @classmethod
+    def of(cls, name: str, *, ratio: Ratio, bound: float | None, kind: str, detail: str,
+           estimated: bool = False) -> Target:  # fmt: skip
+        """A target measured as a ratio with its interval."""
+        return cls(name, ratio.value, bound, kind, detail, estimated, ratio.low, ratio.high)
+
+
+class Ratio(NamedTuple):
+    value: float
+    low: float
+    high: float
+
+
+def paired(t: dict[str, Timing], num: str, den: str) -> Ratio:
+    """median(num) / median(den) of interleaved timings, with its paired 95% interval."""
+    return Ratio(t[num].median / t[den].median, *ratio_interval(t[num].per_round, t[den].per_round, paired=True))
+
+
+def unpaired(a: Timing, b: Timing) -> Ratio:
+    """median(a) / median(b) of two timings made one after the other, with its 95% interval."""
+    return Ratio(a.median / b.median, *ratio_interval(a.per_round, b.per_round, paired=False))
 
 
 def label(spec: Spec) -> str:
@@ -67,14 +105,13 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
         },
         rounds=9,
     )
-    r = t["gradient"].median / t["pass"].median
-    return Target(
+    return Target.of(
         f"{BACKPROP.name} / forward pass time, {label(spec)}",
-        r,
-        1.1 * flop_ratio,
-        "max",
-        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
+        bound=1.1 * flop_ratio,
+        kind="max",
+        detail=f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
         f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+        ratio=paired(t, "gradient", "pass"),
     )
 
 
@@ -89,13 +126,12 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
             forward(model, W, b, c)
 
     t = interleaved({"loop": lambda: gradient(model, FORWARD.name), "passes": passes}, rounds=rounds)
-    r = t["loop"].median / t["passes"].median
-    return Target(
+    return Target.of(
         f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
-        r,
-        1.10,
-        "max",
-        f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+        bound=1.10,
+        kind="max",
+        detail=f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+        ratio=paired(t, "loop", "passes"),
     )
 
 
@@ -108,22 +144,22 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     )
     est = loop.estimated or fast.estimated
     return [
-        Target(
+        Target.of(
             f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}",
-            loop.median / fast.median,
-            bound,
-            "min",
-            f"N = {model.n_params:,}; loop {loop.median:.3g} s"
-            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s",
-            est,
+            bound=bound,
+            kind="min",
+            detail=f"N = {model.n_params:,}; loop {loop.median:.3g} s"
+            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s; timed one after the other",
+            estimated=est,
+            ratio=unpaired(loop, fast),
         ),
-        Target(
+        Target.of(
             f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}",
-            fast.median / bp.median,
-            None,
-            "max",
-            "the batched finite difference is still N+1 loss evaluations",
-            fast.estimated,
+            bound=None,
+            kind="max",
+            detail="the batched finite difference is still N+1 loss evaluations",
+            estimated=fast.estimated,
+            ratio=unpaired(fast, bp),
         ),
     ]
 
@@ -142,14 +178,14 @@ def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
     memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
     predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
     extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
-    time = t[BACKPROP_CHECKPOINT.name].median / t[BACKPROP.name].median
     mib = f"{peaks[BACKPROP.name] / 2**20:.2f} -> {peaks[BACKPROP_CHECKPOINT.name] / 2**20:.2f} MiB"
     name = f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name}"
     return [
         Target(f"{name} peak memory, {label(spec)}", memory, 0.5 if bounded else None, "max",
-               f"{mib}; closed form {predicted:.3f}"),
-        Target(f"{name} time, {label(spec)}", time, 1.5 if bounded else None, "max",
-               f"recomputed FLOPs: +{extra:.1%} of a forward-backward's (at most one forward pass)"),
+               f"{mib}; closed form {predicted:.3f}", exact=True),
+        Target.of(f"{name} time, {label(spec)}", bound=1.5 if bounded else None, kind="max",
+                  detail=f"recomputed FLOPs: +{extra:.1%} of a forward-backward's (at most one forward pass)",
+                  ratio=paired(t, BACKPROP_CHECKPOINT.name, BACKPROP.name)),
     ]  # fmt: skip
 
 
@@ -175,10 +211,10 @@ def gemm_share(spec: Spec) -> Target:
         for a, b, out in gemms:
             np.dot(a, b, out)
 
-    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=5)
-    share = t["gemms"].median / t["method"].median
+    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=7)
     detail = f"GEMMs alone {t['gemms'].median:.3g} s of {t['method'].median:.3g} s"
-    return Target(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", share, None, "min", detail)
+    return Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
+                     detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
 
 
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
@@ -197,14 +233,16 @@ def gemm_peak(dtype: str = "float64") -> float:
 def distance_to_peak(peak: float) -> list[Target]:
     """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
     3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
-    take), as fractions of the peak."""
+    take), as fractions of the peak. The interval is the method's rounds'; the peak is taken as measured."""
     out = []
     for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
         model = MLP.build(spec)
         flops = gradient(model, method.name).counts.flops
-        achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"].median
-        detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
-        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", achieved / peak, bound, "min", detail))
+        t = interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"]
+        low, high = scaled(median_interval(t.per_round), flops / peak)
+        detail = f"{flops / t.median / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", flops / t.median / peak, bound, "min",
+                          detail, low=low, high=high))  # fmt: skip
     return out
 
 
@@ -240,12 +278,12 @@ def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
     floor = straight_line(model)
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
     t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
-    ours, base = t["ours"].median, t["floor"].median
-    detail = f"ours {ours * 1e6:.1f} µs, floor {base * 1e6:.1f} µs"
-    return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
+    detail = f"ours {t['ours'].median * 1e6:.1f} µs, floor {t['floor'].median * 1e6:.1f} µs"
+    return Target.of(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", bound=bound, kind="max",
+                     detail=detail, ratio=paired(t, "ours", "floor"))  # fmt: skip
 
 
-def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 5) -> list[Target]:
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 7) -> list[Target]:
     """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
     forward difference at 3x100x32, its whole gradient: its GEMMs are small). Each round times one call
     at each setting, the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). At the
@@ -268,10 +306,11 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
                 with pinned(n):
                     seconds.append(once(fn))
         one, many = (statistics.median(seconds[1:]) for seconds in times.values())
+        low, high = ratio_interval(times[1][1:], times[threads][1:], paired=True)
         part = "" if indices is None else f"{len(indices)} entries, "
         detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
-                          None, "min", detail))  # fmt: skip
+                          None, "min", detail, low=low, high=high))  # fmt: skip
     return out
 
 
@@ -284,12 +323,15 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "gradbench", *argv], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
+    low, high = median_interval(times)
     return Target(
         f"wall time: gradbench {' '.join(argv)} (s)",
         statistics.median(times),
         bound,
         "max",
         f"median of {runs} runs; min {min(times):.3g} s",
+        low=low,
+        high=high,
     )
 
 
@@ -300,12 +342,12 @@ def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
     t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=9)
-    return Target(
+    return Target.of(
         f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
-        t["ours"].median / t["peer"].median,
-        bound,
-        "max",
-        f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+        bound=bound,
+        kind="max",
+        detail=f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+        ratio=paired(t, "ours", "peer"),
     )
 
 
@@ -326,7 +368,7 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
         ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10))),
         ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1)),
         ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
-        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 3)),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 6)),
     ]
     if torch:
         for dtype in ("float64", "float32"):
