@@ -20,7 +20,7 @@ from .tables import Column, fit
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..studies.sweep import SweepResult
+    from ..studies.sweep import Plan, SweepResult
 
 
 GridPoint = dict[str, Measurement]  # one grid point's rows, by method
@@ -62,6 +62,18 @@ def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> lis
     title = f"time per gradient relative to {ref} (~ estimated)"
     below = "95% intervals of the above, over the runs of each point (-: fewer than 6 runs)"
     return [*fit(grid, keys, columns, width, title, wide), *fit(grid, keys, intervals, width, below, wide)]
+
+
+def plan_line(plan: Plan) -> str:
+    """The grid's size and the predicted time, said before the sweep starts."""
+    from ..measure.estimate import duration
+
+    grid = " × ".join(f"{name} {', '.join(map(str, values))}" for name, values in plan.axes.items())
+    done = plan.points - plan.todo
+    left = f"; {done} already in the file, {plan.todo} to measure" if done else ""
+    return (f"sweep of {plan.points:,} points, every combination of {grid}, {plan.methods} methods each{left}: "
+            f"predicted about {duration(plan.expected_s)} (at most {duration(plan.bound_s)}, every method "
+            "taking its --budget)")  # fmt: skip
 
 
 def show_sweep(out: Console, result: SweepResult) -> None:

@@ -178,6 +178,39 @@ def predict_seconds(sweep: Sweep) -> float:
     return 1.3 * len(sweep.specs) * per_point
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep is about to measure, stated before it starts."""
+
+    axes: dict[str, list[int]]  # the grid's values of L, H and B: the sweep is every combination
+    points: int  # in the grid
+    todo: int  # not already in the file
+    methods: int
+    expected_s: float  # from the cost model and one timed forward pass per point (measure/estimate.py)
+    bound_s: float  # every method of every point to measure taking its whole budget (predict_seconds)
+
+
+def plan(sweep: Sweep, done: set[tuple[str, ...]]) -> Plan:
+    """The grid, the points left to measure and how long they should take."""
+    from ..measure.estimate import gradient_seconds, measure_seconds, pass_seconds
+    from ..methods.registry import METHODS
+
+    todo = [s for s in sweep.specs if any(row_key([*_values(s), m]) not in done for m in sweep.methods)]
+    measured = set(sweep.methods) | {REFERENCE.name}  # the reference is measured at every point
+    expected = 0.0
+    for spec in todo:
+        t_pass = pass_seconds(spec)
+        expected += sum(measure_seconds(gradient_seconds(m, spec, t_pass), sweep.settings.budget_s,
+                                        METHODS[m].sampleable) for m in measured)  # fmt: skip
+    axes = {name: sorted({getattr(s, name) for s in sweep.specs}) for name in ("layers", "hidden", "batch")}
+    bound = predict_seconds(sweep) * len(todo) / len(sweep.specs)
+    return Plan(axes, len(sweep.specs), len(todo), len(sweep.methods), expected, bound)
+
+
+def _values(spec: Spec) -> list[Any]:
+    return [getattr(spec, c) for c in SPEC_COLUMNS]
+
+
 def check(sweep: Sweep, yes: bool = False) -> None:
     """Refuse, before any work, an output that cannot be written or would be lost, a point too big for
     memory, or a grid predicted to run past LIMIT_S without --yes."""
@@ -226,9 +259,11 @@ def run_sweep(
     conditions: Conditions,
     on_point: Callable[[Spec, str], None] | None = None,
     on_done: Callable[[Spec], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> SweepResult:
-    """Measure every point not already in the CSV, one writer at a time. A --force run over an existing
-    file writes OUT.partial and renames it onto OUT only when complete: the old file is never cut short."""
+    """Measure every point not already in the CSV, one writer at a time, saying first (on_plan) what it
+    will measure and how long that should take. A --force run over an existing file writes OUT.partial
+    and renames it onto OUT only when complete: the old file is never cut short."""
     with locked(sweep.path, "sweep"):
         resume = sweep.resume and sweep.path.exists()
         path = sweep.path if resume or not sweep.path.exists() else Path(f"{sweep.path}.partial")
@@ -238,6 +273,8 @@ def run_sweep(
             text, dropped = whole_lines(path)  # its whole lines: columns and cells checked by parse_sweep
             done = done_keys(parse_sweep(text, path, need_rows=False, resuming=True), sweep.specs[0])
         meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
+        if on_plan:
+            on_plan(plan(sweep, done))
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
@@ -266,8 +303,7 @@ def _measure_points(
     skipped, kept, header = 0, 0, os.fstat(fd).st_size == 0
     try:
         for spec in sweep.specs:
-            spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
-            todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
+            todo = [m for m in sweep.methods if row_key([*_values(spec), m]) not in done]
             if todo:
                 on_method = partial(on_point, spec) if on_point else None
                 rows = measure_methods(spec, todo, sweep.settings, on_method=on_method)
