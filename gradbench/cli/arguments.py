@@ -138,6 +138,11 @@ PlotOut = Annotated[
     typer.Option("--out", help="PNG to write (an SVG beside it) [default: CSV with .png].", show_default=False),
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
+PlotFit = Annotated[bool, typer.Option("--fit", help="Also draw the fitted surface cost ∝ L^a·H^b·B^c (gradbench fit) "
+                    "in slices through the points, to OUT-fit.png (an SVG beside it).")]  # fmt: skip
+FitCsv = Annotated[Path, typer.Argument(help="A sweep CSV whose grid varies --layers, --hidden or --batch.")]
+FitJson = Annotated[str | None, typer.Option("--json", help="Write every fit, its intervals and the cost model's "
+                    "exponents as JSON ('-': stdout).")]  # fmt: skip
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
