@@ -154,7 +154,15 @@ def _draw_slice(ax: Axes, rows: list[Measurement], fits: list[Fit], axis: str, q
         ax.scatter(x[est], y[est], facecolors="none", edgecolors=c, s=24, zorder=3)
         grid = np.geomspace(x.min(), x.max(), 20)
         line = [f.at({**held, axis: v}) for v in grid]
-        ax.plot(grid, line, color=c, lw=1.2, label=f"{label(f.method)}: {LETTER[axis]}^{f.exponents[axis].value:.2f}")
+        work = next((g for g in fits if g.quantity == "flops" and g.method == f.method), None)
+        beside = f" (FLOPs ^{work.exponents[axis].value:.2f})" if quantity == "time" and work else ""
+        ax.plot(
+            grid,
+            line,
+            color=c,
+            lw=1.2,
+            label=f"{label(f.method)}: {LETTER[axis]}^{f.exponents[axis].value:.2f}{beside}",
+        )
     values = sorted({getattr(r, axis) for r in rows})
     ax.set(xscale="log", yscale="log", xlabel=f"{LETTER[axis]} ({axis})",
            title=", ".join(f"{LETTER[a]} = {v}" for a, v in held.items()))  # fmt: skip
