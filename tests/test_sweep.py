@@ -173,13 +173,13 @@ def test_crossings_interpolate_in_log_log():
 
 def test_a_sweep_states_its_full_grid_and_predicted_time_before_it_starts(cli, tmp_path):
     out = tmp_path / "s.csv"
-    code, _, err = cli("sweep", *TINY, "--out", str(out))
+    code, text, err = cli("sweep", *TINY, "--out", str(out))
     assert code == 0, err
-    said = " ".join(err.split())
+    said = " ".join(text.split())
     assert "sweep of 20 points, every combination of layers 1, 2 × hidden 2, 3, 4, 5, 6 × batch 1, 2" in said
     assert "2 methods each: predicted about" in said and "every method taking its --budget" in said
-    code, _, err = cli("sweep", *TINY, "--out", str(out), "--resume")
-    assert code == 0 and "20 already in the file, 0 to measure: predicted about 0.0 s" in " ".join(err.split())
+    code, text, err = cli("sweep", *TINY, "--out", str(out), "--resume")
+    assert code == 0 and "20 already in the file, 0 to measure: predicted about 0.0 s" in " ".join(text.split())
 
 
 @pytest.mark.parametrize(

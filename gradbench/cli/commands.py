@@ -163,12 +163,11 @@ def sweep(
     from ..render.sweep import plan_line, show_sweep
     from ..studies.sweep import run_sweep
 
-    err = console(stderr=True)
-    with pinned(threads), progress_bar(err) as bar:
+    with pinned(threads), progress_bar(console(stderr=True)) as bar:
         task = bar.add_task("sweep", total=len(job.specs), info="")
         point = lambda s, m: bar.update(task, info=f"{s}: {m}")  # noqa: E731
         result = run_sweep(job, conditions_of(ctx, threads, seed), point, on_done=lambda s: bar.advance(task),
-                           on_plan=lambda p: bar.console.print(plan_line(p), highlight=False))  # fmt: skip
+                           on_plan=lambda p: console().print(plan_line(p), highlight=False))  # fmt: skip
     show_sweep(console(), result)
 
 
