@@ -42,3 +42,8 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'gradbench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The API, for dir() and tab completion (the names are imported on first use, so not yet globals)."""
+    return sorted([*_EXPORTS, "__version__"])

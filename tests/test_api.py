@@ -130,3 +130,17 @@ def test_each_method_name_is_spelled_once_in_the_package():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in METHODS:
                 literals[node.value] = literals.get(node.value, 0) + 1
     assert literals == dict.fromkeys(METHODS, 1)
+
+
+def test_dir_shows_the_api_for_tab_completion():
+    """The names are imported on first use; dir() must list them anyway, and only them."""
+    import subprocess
+    import sys
+
+    code = "import gradbench; print(' '.join(dir(gradbench)))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    import gradbench
+
+    assert shown == sorted([*gradbench.__all__, "__version__"])
+    assert {"MLP", "Spec", "gradient", "check"} <= set(shown) and "import_module" not in shown
+    assert all(hasattr(gradbench, name) for name in shown)

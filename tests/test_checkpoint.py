@@ -112,7 +112,7 @@ def test_auto_segments_use_more_of_a_larger_budget():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--segments", "auto", "--memory", "64KiB"], "--memory 65,536 bytes is too small for backprop-checkpoint"),
+        (["--segments", "auto", "--memory", "64KiB"], "--memory 64.0 KiB is too small for backprop-checkpoint"),
         (["--segments", "some"], "--segments must be a positive whole number or auto, got 'some'"),
         (["--segments", "²"], "--segments must be a positive whole number or auto, got '²'"),
     ],

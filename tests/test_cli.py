@@ -73,7 +73,7 @@ def test_json_to_stdout_is_parseable_and_the_table_goes_to_stderr(cli):
         (["--json", "/no/such/dir/out.json"], "does not exist"),
         (["--memory", "lots"], "--memory must be a positive size"),
         (["--memory", "0"], "--memory must be a positive size"),
-        (["--memory", "4k"], "--memory 4,096 bytes is too small for forward at N = 330"),
+        (["--memory", "4k"], "--memory 4.00 KiB is too small for forward at N = 330: it needs 22.0 KiB"),
         (["--memory", "100000GiB"], "GiB available"),
         (["--csv", "-", "--json", "-"], "cannot both go to stdout"),
     ],

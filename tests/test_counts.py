@@ -1,5 +1,6 @@
 """Counted operations equal the closed-form cost model, for every registered method and many shapes."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from shapes import mlp_specs
@@ -68,3 +69,106 @@ def test_batched_does_the_same_loss_evaluations_with_fewer_matmuls():
     assert batched.forward_passes == loop.forward_passes == model.n_params + 1
     assert batched.matmuls < loop.matmuls / 100
     assert batched.matmul_flops < loop.matmul_flops / 2  # the unperturbed prefix is shared
+
+
+@given(spec=mlp_specs(layers=4, hidden=6, inputs=4, batch=3, activations=("sigmoid", "relu"), bias=(True, False),
+                      dtypes=("float64", "float32")))  # fmt: skip
+def test_a_plain_pass_is_the_counted_pass_bit_for_bit_and_its_plan_is_what_the_counted_run_counted(spec):
+    """Counting per plan (model/plans.py): the plain pass runs the very operations the counted one does
+    (identical bits, real and complex), and the plan holds what a counted run of it counts."""
+    import numpy as np
+
+    from gradbench.model.ops import Counter
+    from gradbench.model.passes import backward, forward, workspace
+    from gradbench.model.plans import backprop_plan, forward_plan
+
+    model = MLP.build(spec)
+    for W, b in ((model.W, model.b), model.views(model.theta.astype(np.complex128) + 1e-3j)):
+        counted = Counter()
+        loss_counted = forward(model, W, b, counted)
+        outputs_counted = workspace(model, W[0].dtype).A[-1].copy()
+        loss_plain = forward(model, W, b, None)
+        assert loss_plain.tobytes() == loss_counted.tobytes()
+        assert workspace(model, W[0].dtype).A[-1].tobytes() == outputs_counted.tobytes()
+        assert forward_plan(model, W, b) == counted
+    g_counted, g_plain, both = np.empty(spec.n_params, model.dtype), np.empty(spec.n_params, model.dtype), Counter()
+    forward(model, model.W, model.b, both)
+    backward(model, *model.views(g_counted), both)
+    forward(model, model.W, model.b, None)
+    backward(model, *model.views(g_plain), None)
+    assert g_plain.tobytes() == g_counted.tobytes() and backprop_plan(model) == both
+    assert gradient(model, BACKPROP.name).counts == forward_pass(spec) + backward_pass(spec)
+
+
+@pytest.mark.parametrize("rows", [256, 512, 2048])
+def test_every_tuned_chunk_size_gives_the_same_gradients_and_the_counts_it_predicts(rows):
+    """The machine's tuning (model/tuning.py) only changes speed: the batched methods' gradients agree
+    to round-off under every calibrated chunk size, and their counts are the cost model's for it (FLOPs
+    the same for all: only the number of matmul calls follows the chunking)."""
+    import numpy as np
+
+    from gradbench.model import tuning
+
+    spec = Spec(layers=3, hidden=20, batch=4)
+    model = MLP.build(spec)
+    before = tuning.current()
+    reference = {m: gradient(model, m) for m in (FORWARD_BATCHED.name, CENTRAL_BATCHED.name)}
+    try:
+        tuning.with_chunk_rows(rows)
+        for name, (g0, c0) in reference.items():
+            g, c = gradient(model, name)
+            assert np.allclose(g, g0, rtol=1e-12, atol=1e-15) and c == predict(name, spec) and c.flops == c0.flops
+    finally:
+        tuning.use(before)
+
+
+@pytest.mark.parametrize("small", [1, 10**9])
+def test_both_sigmoid_routes_give_the_same_gradient(small):
+    import numpy as np
+
+    from gradbench.model import tuning
+
+    model = MLP.build(Spec(layers=3, hidden=64, batch=128))
+    before = tuning.current()
+    g0 = gradient(model, BACKPROP.name).gradient
+    try:
+        tuning.use(tuning.Tuning(small, before.chunk_rows))
+        assert np.allclose(gradient(model, BACKPROP.name).gradient, g0, rtol=1e-13, atol=1e-16)
+    finally:
+        tuning.use(before)
+
+
+def test_the_tuning_is_cached_per_machine_and_recorded(tmp_path, monkeypatch):
+    """Calibrated once (well under a second), written to the user cache, read back; the metadata says it."""
+    import json
+
+    from gradbench.measure.conditions import Conditions, metadata
+    from gradbench.model import tuning
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    before = tuning.current()
+    try:
+        fresh = tuning.recalibrate()
+        assert fresh.source == "calibrated" and fresh.seconds < 1.0
+        assert fresh.sigmoid_small in (*tuning.SIZES, tuning.SIZES[-1] * 4) and fresh.chunk_rows in tuning.ROWS
+        cached = json.loads(tuning.cache_path().read_text())
+        assert tuning.cache_path().is_relative_to(tmp_path) and cached["chunk_rows"] == fresh.chunk_rows
+        assert tuning._cached().source == "cached"
+        assert metadata(Conditions())["tuning"]["chunk_rows"] == fresh.chunk_rows
+    finally:
+        tuning.use(before)
+
+
+@given(spec=specs)
+def test_the_gemm_lists_a_limit_times_are_the_matmuls_that_ran(spec):
+    """The shapes the shape-matched limit times (costs.*_gemms) are, in number and FLOPs, the matmuls the
+    counted backprop and batched differences ran."""
+    from gradbench.methods import DEFAULT_MEMORY
+    from gradbench.methods.costs import backward_gemms, batched_gemms, forward_gemms
+
+    model = MLP.build(spec)
+    for name, gemms in ((BACKPROP.name, forward_gemms(spec) + backward_gemms(spec)),
+                        (FORWARD_BATCHED.name, batched_gemms(spec, DEFAULT_MEMORY, central=False)),
+                        (CENTRAL_BATCHED.name, batched_gemms(spec, DEFAULT_MEMORY, central=True))):  # fmt: skip
+        counts = gradient(model, name).counts
+        assert counts.matmuls == len(gemms) and counts.matmul_flops == sum(2 * m * k * n for m, k, n, _ in gemms)

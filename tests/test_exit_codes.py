@@ -87,3 +87,12 @@ def test_output_files_get_the_permissions_the_umask_gives(tmp_path, umask, mode)
             f"main(['compare', '--hidden', '2', '--budget', '0.02', '--json', {str(out)!r}])")  # fmt: skip
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
     assert os.stat(out).st_mode & 0o777 == mode
+
+
+def test_a_change_that_is_not_a_number_never_reads_as_faster_and_fails_fail_on(baseline):
+    from gradbench.studies.diff import load
+
+    base = load(baseline)[0]
+    for broken in (replace(base, time_s=float("nan")), replace(base, time_q3_s=float("inf"))):
+        (c,) = diff([base], [broken])
+        assert c.verdict == "no verdict" and c.slower_than(0.1)

@@ -75,9 +75,10 @@ REAL = list(itertools.product([2, 3, 4], [4, 8, 16], [1, 2]))
 @pytest.mark.parametrize("method", ["forward", "backprop", "forward-batched", "backprop-checkpoint"])
 def test_on_a_real_grid_the_counted_flops_give_the_cost_models_exponents(method):
     """Each point's FLOPs counted while the gradient ran; fitted, they equal the cost model's fit at the same
-    points, and differ from the leading order (forward L²·H⁴·B, backprop L·H²·B) by lower-order terms: on a
-    grid four to eight times larger, the model's exponents are nearer the leading order than on this grid,
-    and within 0.1 of it."""
+    points, and differ from the leading order (forward L²·H⁴·B, backprop L·H²·B) by lower-order terms, which
+    fade as the sizes grow: on a grid four to eight times larger each gap at least halves or is under 0.1
+    (checkpointing's √L segments fade slowly), and for the forward difference and backprop is under 0.05.
+    The batched methods' suffix has L - l - 2 matmuls, so at L = 2..4 their L-exponent on the grid is 3.1."""
     rows = [row(method, L, H, B, flops=gradient(MLP.build(Spec(layers=L, hidden=H, batch=B)), method).counts.flops)
             for L, H, B in REAL]  # fmt: skip
     fitted, model = fit_rows(rows, "flops"), theory(method, rows)
@@ -88,7 +89,9 @@ def test_on_a_real_grid_the_counted_flops_give_the_cost_models_exponents(method)
     for axis in AXES:
         assert fitted.exponents[axis].value == pytest.approx(model.on_grid[axis], abs=1e-9)
         small_gap, large_gap = abs(model.on_grid[axis] - leading[axis]), abs(large.on_grid[axis] - leading[axis])
-        assert large_gap <= 0.1 and large_gap <= small_gap + 1e-9, (axis, small_gap, large_gap)
+        assert large_gap <= max(small_gap / 2, 0.1), (axis, small_gap, large_gap)
+        if method in ("forward", "backprop"):
+            assert large_gap <= 0.05, (axis, large_gap)
 
 
 def test_every_registered_method_has_whole_leading_exponents():

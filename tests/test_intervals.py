@@ -92,7 +92,7 @@ def test_a_sweep_csv_from_before_the_intervals_is_read_but_not_resumed(cli, tmp_
 
 def test_a_bench_target_says_whether_its_interval_settles_its_bound():
     from gradbench.render.bench import measured
-    from gradbench.studies.bench import Ratio, Target
+    from gradbench.studies.targets import Ratio, Target
 
     def target(low, high, bound=1.10):
         return Target.of("t", ratio=Ratio(1.04, low, high), bound=bound, kind="max", detail="")
@@ -107,7 +107,7 @@ def test_a_bench_target_says_whether_its_interval_settles_its_bound():
 
 def test_paired_bench_ratios_come_from_interleaved_rounds():
     from gradbench.measure.timing import interleaved
-    from gradbench.studies.bench import paired
+    from gradbench.studies.targets import paired
 
     t = interleaved({"a": lambda: sum(range(2000)), "b": lambda: sum(range(1000))}, rounds=9)
     r = paired(t, "a", "b")

@@ -1,7 +1,8 @@
 """The README's and the docs' examples run as written and print what they say: every `gradbench ...` line
-of their bash blocks is run once in a scratch directory (a sweep on a smaller grid), and where its comment
-claims an accuracy, the output shows it; every python block runs. The README stays a front page, every
-docs page is in the site's nav, and what the docs name (options, files, tests) exists."""
+of their bash blocks is run once in a fresh empty directory (a sweep on a smaller grid), and where its
+comment claims an accuracy or a number of segments, the output shows it; every python block runs. The
+README stays a front page, every docs page is in the site's nav, and what the docs name (options, files,
+tests) exists."""
 
 import importlib
 import importlib.util
@@ -44,7 +45,8 @@ def test_the_readme_and_docs_have_examples_of_every_command_a_user_starts_with()
 
 
 def test_every_example_runs_and_prints_what_it_claims(tmp_path):
-    (tmp_path / "results").mkdir()
+    """In a fresh empty directory, as a user who copies them: the defaults (results/) must work there."""
+    assert list(tmp_path.iterdir()) == []
     for command, comment in examples():
         args = shlex.split(command)[1:]
         args += SMALLER.get(args[0], [])
@@ -56,6 +58,9 @@ def test_every_example_runs_and_prints_what_it_claims(tmp_path):
         for percent in re.findall(r"(\d+)% test accuracy|(\d+)% too", comment):
             shown = next(p for p in percent if p)
             assert re.search(rf"test accuracy\s+│\s+{shown}\.0%", result.stdout), (command, result.stdout)
+        for segments, recomputed in re.findall(r"(\d+) segments \((\d+) layers recomputed\)", comment):
+            assert f"kept the inputs of {segments} segments" in result.stdout, (command, result.stdout)
+            assert f"recomputing {recomputed} of" in result.stdout, (command, result.stdout)
 
 
 @pytest.mark.parametrize("figure", ["12,000", "2,000", "36,000", "72,000", "10,000,100,000"])
@@ -71,13 +76,13 @@ def test_report_renders_a_results_directory_as_one_markdown_page(cli, tmp_path):
     results.mkdir()
     assert cli("compare", "--hidden", "3", "--budget", "0.02", "--json", str(results / "compare.json"))[0] == 0
     sweep = ["--layers", "1", "--hidden", "2..8x2", "--batch", "1", "--budget", "0.01"]
-    assert cli("sweep", *sweep, "--out", str(results / "sweep.csv"))[0] == 0
+    assert cli("sweep", *sweep, "--csv", str(results / "sweep.csv"))[0] == 0
     assert cli("plot", str(results / "sweep.csv"))[0] == 0
     page = tmp_path / "page.md"
     code, _, err = cli("report", str(results), "--out", str(page))
     assert code == 0, err
     text = page.read_text()
-    assert text.startswith("# gradbench results") and "![time per gradient against N](sweep.png)" in text
+    assert text.startswith("# gradbench results") and "![time per gradient against N](results/sweep.png)" in text
     for method in ("backprop", "forward", "central", "complex", "forward-mode"):
         assert f"| {method} |" in text
     assert "log-log slope" in text and "## Performance targets" not in text  # no bench.json there
@@ -151,3 +156,24 @@ def test_the_files_modules_and_tests_the_docs_name_exist():
     for test, cut in set(re.findall(r"\b(test_\w+)(…|\b)(?!\.py)", text)):  # `test_x_…`: a name that begins so
         if f"def {test}(" not in text:  # an example's own test function is the docs', not ours
             assert re.search(rf"def {test}{'' if cut else '[(]'}", defined), test
+
+
+def test_the_compare_sample_is_what_compare_prints_for_the_committed_run():
+    """The README's and compare.md's sample is the committed results/compare.json as compare lays it out
+    at 80 columns (its first two tables): which columns land in which table depends on the values."""
+    import io
+
+    from rich.console import Console
+
+    from gradbench.render.compare import show_compare
+    from gradbench.studies.diff import load
+
+    out = io.StringIO()
+    show_compare(Console(file=out, width=80), load(ROOT / "results" / "compare.json"), threads=1)
+    shown = [line.rstrip() for line in out.getvalue().splitlines()]
+    for page in (README, DOCS / "compare.md"):
+        sample = re.search(r"```\n(gradient of an MLP.*?)\n\.\.\.\n```", page.read_text(), re.S)
+        assert sample, page
+        lines = sample.group(1).splitlines()
+        assert shown[: len(lines)] == lines, page
+        assert sum(line.startswith(" method ") for line in shown) > sum(line.startswith(" method ") for line in lines)

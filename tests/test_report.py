@@ -104,3 +104,16 @@ def test_no_color_is_respected_in_a_terminal():
     _, coloured = in_terminal(*args)
     code, plain = in_terminal(*args, NO_COLOR="1")
     assert code == 0 and colour.search(coloured) and not colour.search(plain)
+
+
+@pytest.mark.parametrize("env", [{"COLUMNS": "0"}, {"COLUMNS": "abc"}, {"TERM": "dumb"}, {"COLUMNS": "-5"}])
+def test_a_terminal_with_a_nonsense_columns_or_a_dumb_term_gets_its_real_width(env):
+    """rich would take COLUMNS=0 as a width of 0 and print nothing; the terminal's own 80 columns are used."""
+    code, raw = in_terminal("compare", "--hidden", "3", "--budget", "0.02", **env)
+    text = ANSI.sub("", raw).replace("\r", "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert code == 0 and "Traceback" not in text
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert sum(line.split()[:1] == ["backprop"] for line in lines) >= 2  # a row in each table
+    if env.get("TERM") == "dumb":
+        assert "\x1b[" not in raw.replace("\x1b[?25l", "").replace("\x1b[?25h", "")  # no colour, no cursor moves

@@ -44,7 +44,7 @@ def keys(path):
 
 def test_sweep_writes_rows_and_metadata(cli, tmp_path):
     out = tmp_path / "s.csv"
-    code, stdout, err = cli("sweep", *TINY, "--out", str(out))
+    code, stdout, err = cli("sweep", *TINY, "--csv", str(out))
     assert code == 0, err
     frame = pd.read_csv(out)
     assert len(frame) == 2 * 5 * 2 * 2  # layers x hidden x batch x methods
@@ -57,7 +57,7 @@ def test_sweep_writes_rows_and_metadata(cli, tmp_path):
 def test_existing_file_is_not_overwritten_without_resume_or_force(cli, tmp_path):
     out = tmp_path / "s.csv"
     out.write_text("keep me")
-    code, _, err = cli("sweep", *TINY, "--out", str(out))
+    code, _, err = cli("sweep", *TINY, "--csv", str(out))
     assert code == 2 and "--resume" in err
     assert out.read_text() == "keep me"
 
@@ -65,16 +65,16 @@ def test_existing_file_is_not_overwritten_without_resume_or_force(cli, tmp_path)
 def test_resume_refuses_a_file_that_is_not_a_sweep(cli, tmp_path):
     out = tmp_path / "s.csv"
     out.write_text("a,b\n1,2\n")
-    code, _, err = cli("sweep", *TINY, "--out", str(out), "--resume")
+    code, _, err = cli("sweep", *TINY, "--csv", str(out), "--resume")
     assert code == 2 and "columns" in err
     assert out.read_text() == "a,b\n1,2\n"
 
 
 def test_resume_refuses_a_sweep_of_another_activation(cli, tmp_path):
     out = tmp_path / "s.csv"
-    assert cli("sweep", *TINY, "--out", str(out))[0] == 0
+    assert cli("sweep", *TINY, "--csv", str(out))[0] == 0
     before = out.read_text()
-    code, _, err = cli("sweep", *TINY, "--out", str(out), "--resume", "--activation", "tanh")
+    code, _, err = cli("sweep", *TINY, "--csv", str(out), "--resume", "--activation", "tanh")
     assert code == 2 and "activation" in err
     assert out.read_text() == before
 
@@ -89,7 +89,7 @@ def test_resume_refuses_a_sweep_of_another_activation(cli, tmp_path):
     ],
 )
 def test_sweep_bad_input(cli, tmp_path, args, message):
-    code, _, err = cli("sweep", *args, "--out", str(tmp_path / "s.csv"))
+    code, _, err = cli("sweep", *args, "--csv", str(tmp_path / "s.csv"))
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
 
@@ -98,11 +98,11 @@ def test_killed_sweep_resumes_to_the_same_rows(cli, tmp_path):
     """SIGKILL a real sweep midway; --resume completes it to the rows of an uninterrupted sweep."""
     grid = ["--layers", "2", "--hidden", "2..40+2", "--batch", "1", "--methods", "forward,backprop", "--budget", "0.05"]
     full = tmp_path / "full.csv"
-    assert cli("sweep", *grid, "--out", str(full))[0] == 0
+    assert cli("sweep", *grid, "--csv", str(full))[0] == 0
 
     cut = tmp_path / "cut.csv"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gradbench", "sweep", *grid, "--out", str(cut)],
+        [sys.executable, "-m", "gradbench", "sweep", *grid, "--csv", str(cut)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -113,7 +113,7 @@ def test_killed_sweep_resumes_to_the_same_rows(cli, tmp_path):
     proc.wait()
     partial = keys(cut)
     assert 4 <= len(partial) < len(keys(full))  # killed midway, the finished rows readable
-    code, stdout, _ = cli("sweep", *grid, "--out", str(cut), "--resume")
+    code, stdout, _ = cli("sweep", *grid, "--csv", str(cut), "--resume")
     assert code == 0
     assert keys(cut) == keys(full)
     assert "points already there" in stdout
@@ -121,7 +121,7 @@ def test_killed_sweep_resumes_to_the_same_rows(cli, tmp_path):
 
 def test_plot_writes_png_and_svg(cli, tmp_path):
     out = tmp_path / "s.csv"
-    assert cli("sweep", *TINY, "--out", str(out))[0] == 0
+    assert cli("sweep", *TINY, "--csv", str(out))[0] == 0
     code, stdout, err = cli("plot", str(out))
     assert code == 0, err
     assert (tmp_path / "s.png").stat().st_size > 10_000
@@ -196,3 +196,14 @@ def test_the_predicted_time_follows_the_timing_rules(t, budget, sampleable, seco
     from gradbench.measure.estimate import measure_seconds
 
     assert measure_seconds(t, budget, sampleable) == pytest.approx(seconds)
+
+
+def test_out_is_a_hidden_alias_of_csv_and_the_typo_suggestion_names_csv(cli, tmp_path):
+    out = tmp_path / "s.csv"
+    assert cli("sweep", *TINY, "--out", str(out))[0] == 0 and out.is_file()
+    code, _, err = cli("sweep", *TINY, "--out", str(out), "--csv", str(tmp_path / "t.csv"))
+    assert code == 2 and "--out is --csv's former name" in err
+    code, _, err = cli("sweep", "--cvs", str(out))
+    assert code == 2 and "Possible options: --csv" in err
+    _, help_text, _ = cli("sweep", "--help")
+    assert "--csv" in help_text and "--out" not in help_text

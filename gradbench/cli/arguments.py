@@ -128,9 +128,10 @@ GridLayers = Annotated[str, typer.Option("--layers", help="Layer counts: a list 
 GridHidden = Annotated[str, typer.Option("--hidden", help="Hidden widths: list or range; 4..1024x2 doubles.")]
 GridBatch = Annotated[str, typer.Option("--batch", help="Batch sizes: list or range.")]
 SweepBudget = Annotated[float, typer.Option("--budget", help="Seconds of timing per method and point.")]
-SweepOut = Annotated[Path, typer.Option("--out", help="CSV to write (relative to the working directory); its "
-                                        "metadata goes to OUT.meta.json.")]  # fmt: skip
-Resume = Annotated[bool, typer.Option(help="Skip the points already in OUT and append the rest.")]
+SweepOut = Annotated[Path, typer.Option("--csv", help="CSV to write (relative to the working directory); its "
+                                        "metadata goes to CSV.meta.json.")]  # fmt: skip
+SweepOutAlias = Annotated[Path | None, typer.Option("--out", hidden=True, help="--csv's former name.")]
+Resume = Annotated[bool, typer.Option(help="Skip the points already in the CSV and append the rest.")]
 Force = Annotated[bool, typer.Option(help="Replace output files that exist (without it they are refused).")]
 SweepCsv = Annotated[Path, typer.Argument(help="A sweep CSV (relative to the working directory).")]
 PlotOut = Annotated[
@@ -138,12 +139,14 @@ PlotOut = Annotated[
     typer.Option("--out", help="PNG to write (an SVG beside it) [default: CSV with .png].", show_default=False),
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
-PlotFit = Annotated[bool, typer.Option("--fit", help="Also draw the fitted surface cost ∝ L^a·H^b·B^c (gradbench fit) "
-                    "in slices through the points, to OUT-fit.png (an SVG beside it).")]  # fmt: skip
+PlotFit = Annotated[bool, typer.Option("--fit", help="Also draw the fitted surface cost ~ L^a * H^b * B^c (gradbench "
+                    "fit) in slices through the points, to OUT-fit.png (an SVG beside it).")]  # fmt: skip
 FitCsv = Annotated[Path, typer.Argument(help="A sweep CSV whose grid varies --layers, --hidden or --batch.")]
 FitJson = Annotated[str | None, typer.Option("--json", help="Write every fit, its intervals and the cost model's "
                     "exponents as JSON ('-': stdout).")]  # fmt: skip
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
+Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's rounds and a sixth of its "
+                                     "budget (for CI): the same targets and bounds, noisier.")]  # fmt: skip
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
 FailOn = Annotated[str | None, typer.Option(

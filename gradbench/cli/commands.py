@@ -67,7 +67,7 @@ def compare(
     if BACKPROP_CHECKPOINT.name in chosen:
         meta["segments"] = k = settings.segments_used(spec)
         notes.append(segments_note(layers, k, settings.memory if settings.segments == AUTO else None))
-    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes)
+    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes, warn=err)
     write_rows(rows, meta, csv, json)
 
 
@@ -107,8 +107,9 @@ def train_command(
         meta = metadata(conditions_of(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
     show_train(console(stderr="-" in (csv, json)), result, dataset)
-    write_history(result, meta, csv, json)
-    stopped(result, [p for p in (csv, json) if p and p != "-"])
+    if result.history:  # Ctrl-C before the first epoch ended: nothing to write
+        write_history(result, meta, csv, json)
+    stopped(result, [p for p in (csv, json) if p])
 
 
 @app.command()
@@ -142,20 +143,25 @@ def sweep(
     ctx: typer.Context, layers: a.GridLayers = "3", hidden: a.GridHidden = "4..1024x2", batch: a.GridBatch = "1,32",
     activation: a.Act = "sigmoid", dtype: a.Dtype = "float64", seed: a.Seed = 0, methods: a.Methods = a.ALL,
     eps: a.Eps = None, budget: a.SweepBudget = 0.4, memory: a.Memory = "1GiB", threads: a.Threads = 1,
-    out: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
+    csv: a.SweepOut = Path("results/sweep.csv"), resume: a.Resume = False, force: a.Force = False, yes: a.Yes = False,
+    out: a.SweepOutAlias = None,
 ) -> None:  # fmt: skip
     """Every method over a grid of sizes, to a resumable CSV.
 
     Each finished point is on disk before the next starts.
     """
+    from ..errors import GradbenchError
     from ..measure.run import Settings
     from ..studies.sweep import Sweep, check, grid
+
+    if out is not None and getattr(ctx.get_parameter_source("csv"), "name", "") == "COMMANDLINE":
+        raise GradbenchError("--out is --csv's former name: give the CSV once")
 
     settings = Settings(budget, eps, memory_bytes(memory), None, threads)
     grid_text = {"layers": layers, "hidden": hidden, "batch": batch}
     L, H, B = (int_list(text, f"--{name}") for name, text in grid_text.items())
     specs = grid(L, H, B, activation, dtype, seed)
-    job = Sweep(out, specs, chosen_methods(methods), settings, grid_text, resume, force)
+    job = Sweep(csv if out is None else out, specs, chosen_methods(methods), settings, grid_text, resume, force)
     check(job, yes)
 
     from ..measure.conditions import pinned
@@ -172,10 +178,11 @@ def sweep(
 
 
 @app.command()
-def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False) -> None:
+def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, force: a.Force = False,
+          quick: a.Quick = False) -> None:  # fmt: skip
     """The performance targets, as ratios within one run.
 
-    Each with its bound and verdict; exit 1 when one does not hold.
+    Each with its bound and verdict; exit 1 when one does not hold. --quick for CI.
     """
     from importlib.util import find_spec
 
@@ -183,13 +190,13 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     from ..measure.conditions import metadata, pinned
     from ..render.bench import show_bench
     from ..render.console import console
-    from ..studies.bench import all_targets, check
+    from ..studies.bench import Effort, all_targets, check
 
     check_outputs({"--json": json}, force)
     has_torch = find_spec("torch") is not None
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
-        targets = all_targets(threads, on_step=lambda name: status.update(f"measuring: {name}"), torch=has_torch)
-        meta = metadata(conditions_of(ctx, threads, None))
+        targets = all_targets(threads, lambda name: status.update(f"measuring: {name}"), has_torch, Effort(quick))
+        meta = {**metadata(conditions_of(ctx, threads, None)), "quick": quick}
     show_bench(console(stderr=json == "-"), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import traceback
+from contextlib import suppress
 from typing import NoReturn
 
 import typer
@@ -20,6 +21,11 @@ def run(app: typer.Typer, argv: list[str]) -> NoReturn:
     """Run the app on argv and exit with its status; nothing escapes as a traceback."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file-size limit: write() fails (EFBIG), reported
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `gradbench ... | head`: end quietly, as cat does
+    if sys.stdout is None:  # `gradbench ... >&-`: nowhere to print, said before any work, as cat does
+        leave(2, "error: cannot write the output: stdout is closed")
+    for stream in (sys.stdout, sys.stderr):  # PYTHONIOENCODING=ascii, LANG=C: '±' prints as '?', never fails
+        with suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         code = app(args=argv, prog_name="gradbench", standalone_mode=False, obj=argv)
     except TyperException as e:  # click's usage errors: bad option, bad value, missing argument
@@ -50,6 +56,6 @@ def _user_frames(error: BaseException) -> int:
 
 
 def leave(status: int, line: str | None) -> NoReturn:
-    if line:
+    if line and sys.stderr is not None:  # `2>&-`: the status is all there is to say
         print(f"gradbench: {line}", file=sys.stderr)
     sys.exit(status)

@@ -39,7 +39,7 @@ def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, sho
 
 @app.command(name="fit")
 def fit_command(csv: a.FitCsv, json: a.FitJson = None, force: a.Force = False) -> None:
-    """Fit cost ∝ L^a·H^b·B^c per method to a sweep's grid.
+    """Fit cost ~ L^a * H^b * B^c per method to a sweep's grid.
 
     For FLOPs and time, each exponent with its 95% interval, beside the cost model's.
     """
@@ -98,11 +98,13 @@ def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
     from ..io.values import fraction
     from ..render.console import console
     from ..render.diff import show_changes
-    from ..studies.diff import check, diff, load
+    from ..studies.diff import check, diff, load, unmatched
 
     threshold = None if fail_on is None else fraction(fail_on, "--fail-on")
-    changes = diff(load(old), load(new))
-    show_changes(console(), changes, threshold)
+    before, after = load(old), load(new)
+    changes = diff(before, after)
+    only_old, only_new = unmatched(before, after)
+    show_changes(console(), changes, threshold, {str(old): only_old, str(new): only_new})
     check(changes, fail_on, threshold)
 
 
@@ -112,11 +114,11 @@ def report_command(results: a.ResultsDir = Path("results"), out: a.PageOut = "-"
 
     compare.json, sweep.csv, accuracy.csv, reproduce.json and bench.json, with the pictures.
     """
-    from ..io.files import check_outputs, write_text
-    from ..render.page import SECTIONS, page
+    from ..io.files import STDOUT, check_outputs, write_text
+    from ..render.page import inputs, page
 
-    check_outputs({"--out": out}, force, inputs=tuple(results / name for name, _ in SECTIONS))
-    write_text(out, page(results))
+    check_outputs({"--out": out}, force, inputs=inputs(results))
+    write_text(out, page(results, None if out == STDOUT else Path(out).parent))
 
 
 @app.command(name="methods")

@@ -1,7 +1,10 @@
 """Writing results safely, in one place: check the path before any work, write a temporary file beside
 the target, fsync it, rename it into place (as git and SQLite do).
 
-An interrupted or failed write leaves the old file untouched and no partial file behind.
+An interrupted or failed write leaves the old file untouched and no partial file behind. An output the
+check found absent (no --force) is linked into place, never renamed over: a file that appeared there in
+the meantime (a second run writing the same path) is kept and this one refused. The default output
+directory, results/ in the working directory, is made when missing; any other must exist.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from ..errors import GradbenchError
 
 STDOUT = "-"
 PathLike = str | os.PathLike[str]
+DEFAULT_DIR = "results"  # where the commands write by default (sweep, plot), relative to the working directory
+_FRESH: set[Path] = set()  # outputs check_writable found absent, without --force: never to be replaced
 
 
 def meta_path(path: PathLike) -> str:
@@ -77,11 +82,29 @@ def check_writable(path: PathLike | None, force: bool = False, inputs: tuple[Pat
         if not force:
             raise GradbenchError(f"{p} exists: pass --force to replace it")
     parent = target.parent
+    if _made_when_missing(parent):
+        parent = parent.parent  # results/ is made where it will be: that is what must be writable
     if not parent.is_dir():
         raise GradbenchError(f"cannot write {p}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise GradbenchError(f"cannot write {p}: permission denied")
     _probe(parent)
+    if force:
+        _FRESH.discard(target)
+    else:
+        _FRESH.add(target)
+
+
+def _made_when_missing(directory: Path) -> bool:
+    """Whether `directory` is the default output directory, missing, in a working directory that exists."""
+    return directory == real(DEFAULT_DIR) and not os.path.lexists(directory) and directory.parent.is_dir()
+
+
+def make_parent(path: PathLike) -> None:
+    """Make the default output directory if `path` is to be written in it and it is missing (any other
+    directory was checked to exist)."""
+    if _made_when_missing(real(path).parent):
+        real(path).parent.mkdir(exist_ok=True)
 
 
 def check_outputs(
@@ -113,6 +136,7 @@ def locked(path: PathLike, what: str) -> Iterator[None]:
     import fcntl
 
     target = real(path)
+    make_parent(target)
     fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -171,9 +195,10 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_path(path: PathLike) -> Iterator[str]:
-    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed
+    """A temporary path beside `path` to write to; moved onto `path` when the block succeeds, removed
     when it fails. The file gets the permissions a plain open() would give (0666 less the umask)."""
     p = real(path)
+    make_parent(p)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -181,11 +206,36 @@ def atomic_path(path: PathLike) -> Iterator[str]:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, p)
+        _into_place(tmp, p, path)
     except OSError as e:
         raise GradbenchError(f"cannot write {path}: {e.strerror or e}; {path} was left as it was") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _into_place(tmp: str, target: Path, path: PathLike) -> None:
+    """Rename `tmp` onto `target`; for an output checked absent, without replacing whatever is there now."""
+    if target not in _FRESH:
+        os.replace(tmp, target)
+        return
+    try:
+        _link(tmp, target)
+    except FileExistsError:
+        raise GradbenchError(f"{path} appeared while this command ran: it was kept and this output not "
+                             "written; pass --force to replace it") from None  # fmt: skip
+    _FRESH.discard(target)
+
+
+def _link(tmp: str, target: Path) -> None:
+    """`tmp` at `target` unless something is there (FileExistsError): a hard link, or where the file system
+    has none, an exclusive create that claims the name, then a rename onto the claim."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.replace(tmp, target)
 
 
 def write_with(path: PathLike, write: Callable[[str], None]) -> None:
@@ -202,7 +252,7 @@ def write_text(path: PathLike, text: str) -> None:
         return
 
     def write(tmp: str) -> None:
-        with open(tmp, "w", newline="") as f:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)
 
     write_with(path, write)

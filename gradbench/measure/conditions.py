@@ -61,6 +61,7 @@ def metadata(conditions: Conditions) -> dict[str, Any]:
     import numpy as np
     from threadpoolctl import threadpool_info
 
+    from ..model.tuning import current
     from ..version import __version__
 
     blas = [
@@ -80,4 +81,5 @@ def metadata(conditions: Conditions) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "seed": conditions.seed,
+        "tuning": current().as_dict(),  # the machine's calibrated constants (model/tuning.py)
     }

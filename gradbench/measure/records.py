@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -82,6 +82,68 @@ NUMERIC = tuple(c for c, t in _TYPES.items() if t.startswith(("int", "float")))
 INTEGER = tuple(c for c, t in _TYPES.items() if t.startswith("int"))
 OPTIONAL = frozenset(c for c, t in _TYPES.items() if "None" in t)
 BOOLEAN = tuple(c for c, t in _TYPES.items() if t == "bool")
+_DEFAULTED = frozenset(f.name for f in fields(Measurement) if f.default is not MISSING)
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "str": (str, "text"),
+    "int": (int, "a whole number"),
+    "float": ((int, float), "a number"),
+    "bool": (bool, "true or false"),
+    "tuple[float, ...]": (list, "a list of numbers"),
+}
+POSITIVE = ("layers", "hidden", "inputs", "outputs", "batch", "n_params", "rounds", "sampled")
+TIMES = ("time_s", "time_q1_s", "time_q3_s", "time_min_s", "time_max_s", "time_ratio")
+
+
+def impossible(r: Measurement) -> str | None:
+    """What makes a well-formed row impossible: a size below 1, a time that is not positive and finite."""
+    for column in POSITIVE:
+        if getattr(r, column) < 1:
+            return f"{column} is {getattr(r, column)}, not a positive size"
+    for column in TIMES:
+        value = getattr(r, column)
+        if not (math.isfinite(value) and value > 0):
+            return f"{column} is {value}, not a positive finite time"
+    if r.round_times_s and len(r.round_times_s) != r.rounds:
+        return f"round_times_s holds {len(r.round_times_s)} times for {r.rounds} rounds"
+    if not all(math.isfinite(t) and t > 0 for t in r.round_times_s):
+        return "round_times_s holds a time that is not positive and finite"
+    return None
+
+
+def from_record(record: object) -> Measurement:
+    """A row of a JSON result (`compare --json`) read back into the record: an object holding every field,
+    each of its declared kind (JSON writes NaN as null), and none impossible. Anything else is refused
+    with a ValueError that names the field."""
+    if not isinstance(record, dict):
+        raise ValueError(f"it is {record!r:.40}, not an object with a measurement's fields")
+    values: dict[str, Any] = {}
+    for name, kind in _TYPES.items():
+        if name not in record:
+            if name in _DEFAULTED:
+                continue
+            raise ValueError(f"it has no {name}")
+        values[name] = _cell(name, kind, record[name])
+    r = Measurement(**values)
+    problem = impossible(r)
+    if problem:
+        raise ValueError(problem)
+    return r
+
+
+def _cell(name: str, kind: str, value: object) -> object:
+    """One field's value, checked against its declared kind: None where the kind allows it, NaN for a
+    float written as null; a bool is not a number here."""
+    base = kind.split(" | ")[0]
+    if value is None and ("None" in kind or base == "float"):
+        return None if "None" in kind else math.nan
+    types, what = _KINDS[base]
+    if not isinstance(value, types) or (base != "bool" and isinstance(value, bool)):
+        raise ValueError(f"{name} is {value!r:.40}, not {what}")
+    if isinstance(value, list):  # the rounds: numbers, read as floats
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise ValueError(f"{name} is {value!r:.40}, not {what}")
+        return tuple(float(v) for v in value)
+    return float(value) if isinstance(value, int | float) and base == "float" else value
 
 
 def frame(rows: Iterable[Measurement]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import GradbenchError
 from ..io.machine import available_memory
+from ..io.units import sizes
 from ..io.values import positive_finite
 from ..methods import BACKPROP_CHECKPOINT, REFERENCE
 from ..methods.registry import DEFAULT_MEMORY, METHODS, GradientResult, Method, Options, relative_error
@@ -97,8 +98,9 @@ class Settings:
         for name in methods:
             need = bound(METHODS[name].predicted_peak(spec, self.options()))
             if need > self.memory:
-                raise GradbenchError(f"--memory {self.memory:,} bytes is too small for {name} at N = "
-                                     f"{spec.n_params:,}: it needs {need:,}")  # fmt: skip
+                have, needs = sizes(self.memory, need)
+                raise GradbenchError(f"--memory {have} is too small for {name} at N = {spec.n_params:,}: "
+                                     f"it needs {needs}")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,9 @@ def cold_peak(model: MLP, method: Method, opts: Options) -> int:
     import tracemalloc
 
     from ..model.passes import forget_workspaces
+    from ..model.plans import record
 
+    record(model)  # the plans are recorded once per shape, not in every gradient
     forget_workspaces(model)
     tracemalloc.start()
     try:

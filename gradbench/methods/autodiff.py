@@ -8,6 +8,7 @@ import numpy as np
 from ..model.mlp import MLP
 from ..model.ops import Counter, add, dot, func, matmul, multiply, subtract
 from ..model.passes import backward, forward, jvp, layer_backward
+from ..model.plans import backprop_plan
 from ..model.spec import Spec
 from . import footprint
 from .registry import GradientResult, Options, empty_gradient, sorted_indices
@@ -29,10 +30,10 @@ def forward_mode(model: MLP, opts: Options) -> GradientResult:
 
 def backprop(model: MLP, opts: Options) -> GradientResult:
     """One forward pass keeping activations, one backward pass: the whole gradient."""
-    c, g = Counter(), np.empty(model.n_params, model.dtype)
-    forward(model, model.W, model.b, c)
-    backward(model, *model.views(g), c)
-    return GradientResult(g, c)
+    plan, g = backprop_plan(model), np.empty(model.n_params, model.dtype)  # the plan first: it runs the passes
+    forward(model, model.W, model.b, None)
+    backward(model, *model.views(g), None)
+    return GradientResult(g, plan.copy())
 
 
 def backprop_checkpoint(model: MLP, opts: Options) -> GradientResult:

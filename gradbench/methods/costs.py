@@ -92,13 +92,17 @@ def recompute(spec: Spec, count: int | None = None) -> Counter:
 
 
 def _suffix_chunk(spec: Spec, l: int, p: int) -> Counter:
-    """p perturbations of layer l stacked: each one's column of Z[l] (scale, add, activation), then
-    layers l+1.. and the loss, per perturbation."""
+    """p perturbations of layer l stacked: each one's column of Z[l] (scale, add), then for a hidden
+    layer its activation, its change u, the rank-1 update of layer l+1's pre-activation (multiply, add)
+    and layers l+2..; for the last layer the outputs; then the loss, per perturbation."""
     B, L, w, K = spec.batch, spec.layers, spec.widths, spec.outputs
     c = Counter(forward_passes=p, multiplies=1, adds=1, other_flops=2 * p * B)  # the perturbed column
     if l < L - 1:
-        c += Counter(funcs=1, other_flops=p * B)
-    for m in range(l + 1, L):
+        rank1 = p * B * w[l + 2]
+        c += Counter(funcs=1, adds=2, multiplies=1, other_flops=p * B + p * B + 2 * rank1)  # f, u, u (x) W[l+1][k]
+        if l + 1 < L - 1:
+            c += Counter(funcs=1, other_flops=rank1)
+    for m in range(l + 2, L):
         mm = 2 * p * B * w[m] * w[m + 1]
         c += Counter(matmuls=1, matmul_flops=mm)
         if spec.bias:
@@ -137,3 +141,38 @@ def batched_chunks(spec: Spec, chunk: int, indices: Sequence[int] | None = None)
 def entries(spec: Spec, indices: Sequence[int] | None) -> int:
     """How many gradient entries a method computes: all N, or those asked for."""
     return spec.n_params if indices is None else len(indices)
+
+
+# --- the GEMMs each computation performs, by shape: the list a shape-matched limit times ---------------
+# (m, k, n, a_transposed): an (m, k) @ (k, n) product, its left operand a transposed view when flagged
+# (backprop's A[l-1].T @ dZ[l]). Held equal to the counted matmuls by the tests (count and FLOPs).
+Gemm = tuple[int, int, int, bool]
+
+
+def forward_gemms(spec: Spec) -> list[Gemm]:
+    """One forward pass: X W[0], then A[l-1] W[l]."""
+    return [(spec.batch, i, o, False) for i, o in _layers(spec)]
+
+
+def backward_gemms(spec: Spec) -> list[Gemm]:
+    """One backward pass: dW[l] = A[l-1].T dZ[l] for every layer, dA[l-1] = dZ[l] W[l].T but the first's."""
+    B, layers = spec.batch, _layers(spec)
+    out: list[Gemm] = []
+    for l in range(len(layers) - 1, -1, -1):
+        i, o = layers[l]
+        out.append((i, B, o, True))
+        if l > 0:
+            out.append((B, o, i, False))
+    return out
+
+
+def batched_gemms(spec: Spec, memory: int, central: bool) -> list[Gemm]:
+    """A batched method: its prefix's forward pass, then per chunk of layer l the layers l+2.. stacked
+    (layer l+1 is its rank-1 update, no GEMM); twice for the central difference."""
+    from .footprint import batched_chunk
+
+    chunk, w = batched_chunk(spec, memory, central, spec.n_params), spec.widths
+    out = forward_gemms(spec)
+    for l, p in batched_chunks(spec, chunk):
+        out += [(p * spec.batch, w[m], w[m + 1], False) for m in range(l + 2, spec.layers)] * (2 if central else 1)
+    return out

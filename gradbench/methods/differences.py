@@ -3,11 +3,14 @@ entry by entry (numeric.py applies each rule) or batched (batched.py stacks each
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..model.mlp import MLP
 from ..model.ops import Counter
 from ..model.passes import forward
+from ..model.plans import forward_plan
 from . import numeric
 from .batched import perturbed_losses
 from .registry import GradientResult, Options, empty_gradient, sorted_indices
@@ -30,38 +33,55 @@ def _taken(theta: np.ndarray, h: np.ndarray, sign: int = 1) -> np.ndarray:
     return np.subtract(theta, np.subtract(theta, h, out=h), out=h)
 
 
+def counted_passes(model: MLP, W: list[np.ndarray], b: list[np.ndarray | None]) -> tuple[Callable[[], np.ndarray],
+                                                                                           list[int]]:  # fmt: skip
+    """The loss at (W, b) as a function of nothing, run plain, and the count of its calls: a method's
+    counts are its forward pass's plan (plans.py) times the passes it really ran."""
+    passes = [0]
+    forward_plan(model, W, b)  # recorded before the first plain pass, not between two of a difference
+
+    def loss() -> np.ndarray:
+        passes[0] += 1
+        return forward(model, W, b, None)
+
+    return loss, passes
+
+
 def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
-    c, W, b, idx = Counter(), model.W, model.b, sorted_indices(opts)
+    W, b, idx = model.W, model.b, sorted_indices(opts)
     h = steps(model, opts, numeric.forward_difference, idx)
-    g = numeric.forward_difference(lambda: forward(model, W, b, c), model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, c)
+    loss, passes = counted_passes(model, W, b)
+    g = numeric.forward_difference(loss, model.theta, h, idx, empty_gradient(model, opts))
+    return GradientResult(g, forward_plan(model, W, b) * passes[0])
 
 
 def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
-    c, W, b, idx = Counter(), model.W, model.b, sorted_indices(opts)
+    W, b, idx = model.W, model.b, sorted_indices(opts)
     h = steps(model, opts, numeric.central_difference, idx)
-    g = numeric.central_difference(lambda: forward(model, W, b, c), model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, c)
+    loss, passes = counted_passes(model, W, b)
+    g = numeric.central_difference(loss, model.theta, h, idx, empty_gradient(model, opts))
+    return GradientResult(g, forward_plan(model, W, b) * passes[0])
 
 
 def richardson(model: MLP, opts: Options) -> GradientResult:
     """(4 D(h/2) - D(h)) / 3 of central differences D: 4N forward passes, error O(h^4)."""
-    c, W, b, idx = Counter(), model.W, model.b, sorted_indices(opts)
+    W, b, idx = model.W, model.b, sorted_indices(opts)
     h = steps(model, opts, numeric.richardson, idx)
-    g = numeric.richardson(lambda: forward(model, W, b, c), model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, c)
+    loss, passes = counted_passes(model, W, b)
+    g = numeric.richardson(loss, model.theta, h, idx, empty_gradient(model, opts))
+    return GradientResult(g, forward_plan(model, W, b) * passes[0])
 
 
 def complex_step(model: MLP, opts: Options) -> GradientResult:
     """Im L(theta + i h e_i) / h: N complex forward passes, exact to round-off (no cancellation)."""
-    c = Counter()
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
     W, b = model.views(z)
     h = numeric.COMPLEX_STEP if opts.eps is None else opts.eps
-    g = numeric.complex_step(lambda: forward(model, W, b, c), z, h, sorted_indices(opts), empty_gradient(model, opts))
-    return GradientResult(g, c)
+    loss, passes = counted_passes(model, W, b)
+    g = numeric.complex_step(loss, z, h, sorted_indices(opts), empty_gradient(model, opts))
+    return GradientResult(g, forward_plan(model, W, b) * passes[0])
 
 
 def forward_batched(model: MLP, opts: Options) -> GradientResult:

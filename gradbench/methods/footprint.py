@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import GradbenchError
+from ..io.units import sizes
 from ..model.mlp import layout
 from ..model.spec import Spec
 from .segments import SegmentChoice, segments
@@ -20,7 +21,6 @@ from .segments import SegmentChoice, segments
 # Measured minus predicted stays within this: Python objects (lists, counters, array headers) and
 # NumPy's small scratch, which no closed form of the arrays sees.
 TOLERANCE_REL, TOLERANCE_BYTES = 0.05, 2**14
-CHUNK_ROWS = 1024  # rows of a batched chunk: (1024, w) blocks keep its matmuls near the GEMM rate
 
 
 def tolerance(predicted: int) -> int:
@@ -95,8 +95,9 @@ def checkpoint_segments(spec: Spec, memory: int, choice: SegmentChoice) -> int |
         return choice
     low = len(segments(spec.layers))
     if (need := bound(checkpoint(spec, low))) > memory:
-        raise GradbenchError(f"--memory {memory:,} bytes is too small for backprop-checkpoint here: even its "
-                             f"{low} segments of least memory need {need:,} (N = {spec.n_params:,})")  # fmt: skip
+        have, needs = sizes(memory, need)
+        raise GradbenchError(f"--memory {have} is too small for backprop-checkpoint here: even its "
+                             f"{low} segments of least memory need {needs} (N = {spec.n_params:,})")  # fmt: skip
     high = spec.layers
     while low < high:
         mid = (low + high + 1) // 2
@@ -107,10 +108,10 @@ def checkpoint_segments(spec: Spec, memory: int, choice: SegmentChoice) -> int |
 def batched_fixed(spec: Spec, central: bool, entries: int) -> int:
     """A batched method's memory outside its chunks: the gradient; the steps and losses (up, L_up for
     the forward difference; up, down and two losses for the central); and the prefix at its widest
-    layer l: its input, Z and f(Z) while its perturbations run, or its input, the previous Z and the new
-    one while Z is computed."""
+    layer l: its input, Z, f(Z) and the next layer's Z (what the rank-1 updates change) while its
+    perturbations run, or its input, the previous Z and the new one while Z is computed."""
     B, w, s, L = spec.batch, spec.widths, spec.itemsize, spec.layers
-    running = [w[l] * (l > 0) + w[l + 1] * (1 + (l < L - 1)) for l in range(L)]
+    running = [w[l] * (l > 0) + w[l + 1] * (1 + (l < L - 1)) + (w[l + 2] if l < L - 1 else 0) for l in range(L)]
     computing = [2 * w[l] * (l > 0) + w[l + 1] for l in range(L)]
     prefix = B * max(running + computing)
     return spec.n_params * s + (4 if central else 2) * entries * s + prefix * s
@@ -118,8 +119,10 @@ def batched_fixed(spec: Spec, central: bool, entries: int) -> int:
 
 def per_perturbation(spec: Spec) -> int:
     """Bytes of one perturbation in a chunk: its share of the two (B, widest) buffers, its column
-    (gathered, scaled, summed: three (B,) vectors) and its indices."""
-    return (2 * max(spec.widths[1:]) + 3) * spec.batch * spec.itemsize + 64
+    (gathered, scaled, summed, and the unperturbed one gathered to subtract: four (B,) vectors), the row
+    of the next layer's weights its rank-1 update multiplies (at most the widest) and its indices."""
+    widest = max(spec.widths[1:])
+    return ((2 * widest + 4) * spec.batch + widest) * spec.itemsize + 64
 
 
 def bound(predicted: int) -> int:
@@ -127,16 +130,23 @@ def bound(predicted: int) -> int:
     return predicted + tolerance(predicted)
 
 
-@lru_cache(maxsize=256)  # searched once per shape: a small batched gradient takes a hundred microseconds
 def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
-    """Perturbations per chunk: CHUNK_ROWS rows and no more than the largest layer has, fewer if --memory
-    would not hold their bound (refused when not even one fits)."""
+    """Perturbations per chunk: the machine's chunk rows (tuning.py) and no more than the largest layer
+    has, fewer if --memory would not hold their bound (refused when not even one fits)."""
+    from ..model.tuning import current
+
+    return _batched_chunk(spec, memory, central, entries, current().chunk_rows)
+
+
+@lru_cache(maxsize=256)  # searched once per shape: a small batched gradient takes a hundred microseconds
+def _batched_chunk(spec: Spec, memory: int, central: bool, entries: int, rows: int) -> int:
     need = bound(_batched_at(spec, central, entries, 1))
     if need > memory:
-        raise GradbenchError(f"--memory {memory:,} bytes is too small for a batched method here: it needs "
-                             f"at least {need:,} (N = {spec.n_params:,})")  # fmt: skip
+        have, needs = sizes(memory, need)
+        raise GradbenchError(f"--memory {have} is too small for a batched method here: it needs "
+                             f"at least {needs} (N = {spec.n_params:,})")  # fmt: skip
     largest = max(layer.stop - layer.weight_slice.start for layer in layout(spec))  # parameters of the largest layer
-    low, high = 1, max(1, min(CHUNK_ROWS // spec.batch, entries, largest))
+    low, high = 1, max(1, min(rows // spec.batch, entries, largest))
     while low < high:  # the largest chunk whose bound fits: the prediction grows with the chunk
         mid = (low + high + 1) // 2
         low, high = (mid, high) if bound(_batched_at(spec, central, entries, mid)) <= memory else (low, mid - 1)
@@ -144,8 +154,8 @@ def batched_chunk(spec: Spec, memory: int, central: bool, entries: int) -> int:
 
 
 def memory_for_chunk(spec: Spec, central: bool, entries: int, chunk: int) -> int:
-    """The --memory that gives a batched method chunks of `chunk` perturbations (fewer if CHUNK_ROWS or
-    the layers cap them)."""
+    """The --memory that gives a batched method chunks of `chunk` perturbations (fewer if the tuned rows
+    or the layers cap them)."""
     return bound(_batched_at(spec, central, entries, chunk))
 
 

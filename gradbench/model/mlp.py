@@ -41,7 +41,11 @@ class MLP:
 
     @classmethod
     def build(cls, spec: Spec) -> MLP:
-        """A seeded model: W ~ N(0, 1/n_in) (Xavier), b ~ N(0, 0.1^2), X ~ N(0, 1), Y ~ N(0, 1)."""
+        """A seeded model: W ~ N(0, 1/n_in) (Xavier), b ~ N(0, 0.1^2), X ~ N(0, 1), Y ~ N(0, 1). The machine's
+        tuning is put in force first (tuning.py: cached, or calibrated once)."""
+        from .tuning import current
+
+        current()
         spec.check_fits()
         rng = np.random.default_rng(spec.seed)
         theta = np.empty(spec.n_params)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -43,6 +43,10 @@ class Counter:
         """All FLOPs. A sum, not a field: each op adds to one tally only (a third increment per matmul
         was 0.5 µs of a 28 µs gradient), and the total cannot disagree with its parts."""
         return self.matmul_flops + self.other_flops
+
+    def copy(self) -> Counter:
+        return Counter(self.forward_passes, self.backward_passes, self.matmuls, self.adds, self.multiplies,
+                       self.funcs, self.matmul_flops, self.other_flops)  # fmt: skip
 
     def __add__(self, other: Counter) -> Counter:
         return Counter(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
@@ -134,8 +138,88 @@ def sum_of_squares(c: Counter, a: np.ndarray) -> np.ndarray:
     return r
 
 
+def outer(c: Counter, u: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[p] = u[p] (x) v[p] for u (P, B), v (P, n): P outer products, B n multiplies each, in one call
+    counted as one multiply (einsum: no scratch, where a broadcast multiply buffers both operands)."""
+    r = np.einsum("pb,pn->pbn", u, v, out=out)
+    c.multiplies += 1
+    c.other_flops += r.size if r.dtype is _FLOAT64 or r.dtype.kind != "c" else r.size * MUL_COMPLEX
+    return r
+
+
 def func(c: Counter, f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """An elementwise function f(z, out) such as an activation or its derivative."""
     c.funcs += 1
     c.other_flops += z.size
     return f(z, out)
+
+
+# --- kernels: the same pass, counted or not ------------------------------------------------------------
+# A pass is written once against a kernel `k`: Counting(c) counts every operation into c as it runs (the
+# functions above); PLAIN calls NumPy directly, with no Python frame between the pass and NumPy. A pass's
+# counts are fixed by its shapes, so a method runs a pass counted once per shape (its plan, see plans.py)
+# and plain after that, adding the plan's counts once per pass; tests hold the two runs to the same bits
+# and the plan to the counts of the counted run.
+
+
+def _apply(f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return f(z, out)
+
+
+class Plain:
+    """NumPy itself, in the kernels' signatures (np.add.reduce's: array, axis, dtype, out, keepdims)."""
+
+    matmul = staticmethod(np.dot)
+    add = staticmethod(np.add)
+    subtract = staticmethod(np.subtract)
+    multiply = staticmethod(np.multiply)
+    total = staticmethod(np.add.reduce)
+    dot = staticmethod(np.dot)
+    func = staticmethod(_apply)
+
+
+class Counting:
+    """The counted operations above, bound to one Counter, in the kernels' signatures."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Counter):
+        self.c = c
+
+    def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return matmul(self.c, a, b, out)
+
+    def add(self, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
+        return add(self.c, a, b, out)
+
+    def subtract(self, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
+        return subtract(self.c, a, b, out)
+
+    def multiply(self, a: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
+        return multiply(self.c, a, b, out)
+
+    def total(self, a: np.ndarray, axis: int | None = None, dtype: None = None, out: np.ndarray | None = None,
+              keepdims: bool = False) -> Any:  # fmt: skip
+        return total(self.c, a, axis, out, keepdims)
+
+    def dot(self, a: np.ndarray, b: np.ndarray) -> Any:
+        return dot(self.c, a, b)
+
+    def func(self, f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return func(self.c, f, z, out)
+
+
+class Kernel(Protocol):
+    """What a pass calls: Counting's signatures (Plain has the same, NumPy's own)."""
+
+    def matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None, /) -> np.ndarray: ...
+    def add(self, a: Any, b: Any, out: np.ndarray | None = None, /) -> np.ndarray: ...
+    def subtract(self, a: Any, b: Any, out: np.ndarray | None = None, /) -> np.ndarray: ...
+    def multiply(self, a: Any, b: Any, out: np.ndarray | None = None, /) -> np.ndarray: ...
+    def total(self, a: np.ndarray, axis: int | None = None, dtype: None = None, out: np.ndarray | None = None,
+              keepdims: bool = False, /) -> Any: ...  # fmt: skip
+    def dot(self, a: np.ndarray, b: np.ndarray, /) -> Any: ...
+    def func(self, f: Callable[..., np.ndarray], z: np.ndarray, out: np.ndarray | None = None, /) -> np.ndarray: ...
+
+
+PLAIN = cast(Kernel, Plain())  # NumPy's overloads are wider than the Protocol: the cast says they fit

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .mlp import MLP
-from .ops import Counter, add, dot, func, matmul, multiply, subtract, total
+from .ops import PLAIN, Counter, Counting, Kernel, add, dot, func, matmul, multiply, total
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Workspace:
     diff: np.ndarray
     flat: np.ndarray
     scale: np.ndarray
+    inverse: np.ndarray  # 1/(B K): the mean's factor, a 0-d array like scale
 
     @classmethod
     def allocate(cls, widths: tuple[int, ...], batch: int, dtype: np.dtype) -> Workspace:
@@ -50,6 +51,7 @@ class Workspace:
             diff=diff,
             flat=diff.reshape(-1),
             scale=np.full((), 2.0 / diff.size, dtype),
+            inverse=np.full((), 1.0 / diff.size, dtype),
         )
 
 
@@ -73,48 +75,54 @@ def workspace(model: MLP, dtype: np.dtype) -> Workspace:
     return spaces[key]
 
 
-def forward(model: MLP, W: list[np.ndarray], b: list[np.ndarray | None], c: Counter) -> np.ndarray:
+def forward(model: MLP, W: list[np.ndarray], b: list[np.ndarray | None], c: Counter | None) -> np.ndarray:
     """One forward pass with parameters (W, b) (views of theta or of a complex copy of it); leaves every
-    layer's output in the workspace for a backward pass. Returns the loss as a 0-d array."""
+    layer's output in the workspace for a backward pass. Returns the loss as a 0-d array. Counted into c,
+    or run plain (uncounted: its plan counts it, plans.py) when c is None."""
     ws = workspace(model, W[0].dtype)
+    k: Kernel = PLAIN if c is None else Counting(c)
     A = model.X
     last = len(W) - 1
     for l, (Wl, bl) in enumerate(zip(W, b)):
-        Z = matmul(c, A, Wl, out=ws.A[l])
+        Z = k.matmul(A, Wl, ws.A[l])
         if bl is not None:
-            add(c, Z, bl, out=Z)
+            k.add(Z, bl, Z)
         if l < last:
-            func(c, model.act, Z, out=Z)
+            k.func(model.act, Z, Z)
         A = Z
-    c.forward_passes += 1
-    return _mse(model, A, ws, c)
+    if c is not None:
+        c.forward_passes += 1
+    return _mse(model, A, ws, k)
 
 
-def _mse(model: MLP, A: np.ndarray, ws: Workspace, c: Counter) -> np.ndarray:
-    subtract(c, A, model.Y, out=ws.diff)
-    return multiply(c, dot(c, ws.flat, ws.flat), 1.0 / ws.flat.size)
+def _mse(model: MLP, A: np.ndarray, ws: Workspace, k: Kernel) -> np.ndarray:
+    k.subtract(A, model.Y, ws.diff)
+    return k.multiply(k.dot(ws.flat, ws.flat), ws.inverse)
 
 
-def backward(model: MLP, gW: list[np.ndarray], gb: list[np.ndarray | None], c: Counter) -> None:
-    """Backprop after `forward`: writes dL/dW[l], dL/db[l] into the gradient views gW, gb.
+def backward(model: MLP, gW: list[np.ndarray], gb: list[np.ndarray | None], c: Counter | None) -> None:
+    """Backprop after `forward`: writes dL/dW[l], dL/db[l] into the gradient views gW, gb (counted into c,
+    or plain when c is None).
 
     dZ[L-1] = 2/n (A[L-1] - Y); dW[l] = A[l-1].T @ dZ[l]; db[l] = sum_rows dZ[l];
     dZ[l-1] = (dZ[l] @ W[l].T) * f'(A[l-1]). 2L-1 matmuls: no dX for the input layer.
     """
     ws = workspace(model, model.dtype)
+    k: Kernel = PLAIN if c is None else Counting(c)
     W, L = model.W, len(model.W)
-    dZ = multiply(c, ws.diff, ws.scale, out=ws.T[L - 1])
+    dZ = k.multiply(ws.diff, ws.scale, ws.T[L - 1])
     for l in range(L - 1, -1, -1):  # layer_backward's step, inline: a call per layer was 4% of a 3x10x1 gradient
         A_prev = ws.A[l - 1] if l > 0 else model.X
-        matmul(c, A_prev.T, dZ, out=gW[l])
+        k.matmul(A_prev.T, dZ, gW[l])
         gbl = gb[l]
         if gbl is not None:
-            total(c, dZ, axis=0, out=gbl, keepdims=True)
+            k.total(dZ, 0, None, gbl, True)
         if l > 0:
-            dA = matmul(c, dZ, W[l].T, out=ws.U[l - 1])
-            g = func(c, model.act_grad, A_prev, out=ws.T[l - 1])  # T[l]'s buffer: dZ is spent
-            dZ = multiply(c, dA, g, out=g)
-    c.backward_passes += 1
+            dA = k.matmul(dZ, W[l].T, ws.U[l - 1])
+            g = k.func(model.act_grad, A_prev, ws.T[l - 1])  # T[l]'s buffer: dZ is spent
+            dZ = k.multiply(dA, g, g)
+    if c is not None:
+        c.backward_passes += 1
 
 
 def layer_backward(
@@ -163,7 +171,7 @@ def jvp(model: MLP, dW: list[np.ndarray], db: list[np.ndarray | None], c: Counte
         A, dA = Z, dZ
     c.forward_passes += 1
     assert dA is not None  # the loop ran at least once: a Spec has layers >= 1
-    loss = _mse(model, A, ws, c)
+    loss = _mse(model, A, ws, Counting(c))
     tangent = multiply(c, dot(c, ws.flat, dA.reshape(-1)), 2.0 / dA.size)
     return loss, tangent
 

@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from ..io.units import figures
 from .format import figure, interval
 
 if TYPE_CHECKING:
-    from ..studies.bench import Target
+    from ..studies.targets import Target
 
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
-    title = f"gradbench targets on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
+    quick = " (--quick: a quarter of the rounds, noisier)" if meta.get("quick") else ""
+    title = f"gradbench targets{quick} on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
     out.print(bench_table(targets, title))
     out.print("measured (a–b): its 95% interval over this run's rounds, paired where the two sides were "
               "interleaved; not over reruns.", highlight=False)  # fmt: skip
@@ -33,7 +35,7 @@ def bench_table(targets: list[Target], title: str) -> Table:
         t.add_column(col, justify="left" if text else "right", no_wrap=not text)
     verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
     for x in targets:
-        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + f"{x.bound:.3g}"
+        bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + figures(x.bound)
         holds = verdict[x.holds] + ("*" if x.decided is False else "")
         t.add_row(x.name, ("~" if x.estimated else "") + measured(x), bound, holds, x.detail)
     return t

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..measure.records import Measurement
 from ..measure.stats import MIN_ROUNDS
 from ..methods import BACKPROP_CHECKPOINT, REFERENCE
-from .format import compact, figure, in_unit, interval, label, ratio, seconds, unit_of
+from .format import compact, figure, interval, label, ratio, seconds, size, unit_of
 from .tables import Column, fit
 
 UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
@@ -24,37 +24,40 @@ def spread(r: Measurement) -> str:
 
 def show_compare(
     out: Console, rows: list[Measurement], threads: int, eps: float | None = None, wide: bool = False,
-    notes: list[str] | None = None,
+    notes: list[str] | None = None, warn: Console | None = None,
 ) -> None:  # fmt: skip
-    """The comparison tables, the legend, then what it means, a line per method, and the caller's notes."""
+    """The comparison tables, the legend, then what it means, a line per method, and the caller's notes;
+    a gradient that is not finite is warned about once, on `warn` (stderr; default `out`)."""
     for t in tables(rows, compare_title(rows, threads), out.width, wide):
         out.print(t)
     out.print(LEGEND, highlight=False, style="dim")
-    for line in [*reading(rows, eps), *(notes or [])]:
+    for line in [*reading(rows), *(notes or [])]:
         out.print(line, highlight=False)
+    for line in non_finite(rows, eps):
+        (warn or out).print(line, highlight=False, soft_wrap=True)  # one line, to grep in a log
 
 
 def segments_note(layers: int, segments: int, memory: int | None = None) -> str:
     """What checkpointed backprop kept and redid; `memory`: the budget --segments auto filled."""
-    fit = "" if memory is None else f", the most that --memory {memory:,} bytes holds"
+    fit = "" if memory is None else f", the most that --memory {size(memory)} holds"
     return (f"{BACKPROP_CHECKPOINT.name} kept the inputs of {segments} segments{fit}, recomputing "
             f"{layers - segments} of {layers} layers on the way back.")  # fmt: skip
 
 
 def non_finite(rows: list[Measurement], eps: float | None) -> list[str]:
-    """A warning per method whose gradient held a NaN or an infinity, with the likely cause."""
+    """One warning naming every method whose gradient held a NaN or an infinity, with the likely cause."""
     import numpy as np
 
-    lines = []
-    for r in rows:
-        if math.isfinite(r.rel_error):
-            continue
-        resolution = float(np.finfo(r.dtype).eps)
-        cause = (f"--eps {eps:g} is below {r.dtype}'s resolution ({resolution:.1e} relative to |θ|): θ + h "
-                 "rounds to θ, so the step is zero" if eps is not None and eps < resolution else
-                 "a loss overflowed in a perturbed pass, or the step is too large")  # fmt: skip
-        lines.append(f"! {r.method}: its gradient has NaN or infinite entries (rel.err nan): {cause}.")
-    return lines
+    bad = [r for r in rows if not math.isfinite(r.rel_error)]
+    if not bad:
+        return []
+    dtype = bad[0].dtype
+    resolution = float(np.finfo(dtype).eps)
+    cause = (f"--eps {eps:g} is below {dtype}'s resolution ({resolution:.1e} relative to |θ|): θ + h "
+             "rounds to θ, so the step is zero" if eps is not None and eps < resolution else
+             "a loss overflowed in a perturbed pass, or the step is too large")  # fmt: skip
+    which = "its gradient has" if len(bad) == 1 else "their gradients have"
+    return [f"! {', '.join(r.method for r in bad)}: {which} NaN or infinite entries (rel.err nan): {cause}."]
 
 
 def compare_title(rows: list[Measurement], threads: int) -> str:
@@ -78,11 +81,6 @@ def _widths(w: tuple[int, ...]) -> str:
 def _error(r: Measurement) -> str:
     """The relative error; marked ~ when it is over the sampled entries only."""
     return "ref" if r.method == REFERENCE.name else f"{mark(r)}{r.rel_error:.1e}"
-
-
-def _bytes(n: int) -> str:
-    """A size in the unit that keeps it readable: 12.7 MiB, 340 KiB."""
-    return in_unit(n, (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))) if n >= 2**10 else f"{n} B"
 
 
 def _mean(r: Measurement) -> str:
@@ -110,8 +108,8 @@ def ratio_interval(r: Measurement) -> str:
 def _peak(r: Measurement) -> str:
     """The measured peak, or the predicted one (marked ~) for a method not run in full."""
     if r.peak_bytes is not None:
-        return _bytes(r.peak_bytes)
-    return "-" if r.peak_predicted_bytes is None else "~" + _bytes(r.peak_predicted_bytes)
+        return size(r.peak_bytes)
+    return "-" if r.peak_predicted_bytes is None else "~" + size(r.peak_predicted_bytes)
 
 
 # The comparison's columns, in display order, each with its priority: what must be on screen first.
@@ -173,8 +171,9 @@ def _between(r: Measurement) -> str:
     return "" if text in ("", "-") else f" (95% CI {text[1:-1]}x)"
 
 
-def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
-    """What the numbers mean, one line per method measured against backprop, then the warnings."""
+def reading(rows: list[Measurement]) -> list[str]:
+    """What the numbers mean, one line per method measured against backprop, then the timing's warnings
+    (a gradient that is not finite is non_finite()'s)."""
     bp = next((r for r in rows if r.method == REFERENCE.name), None)
     lines = []
     for r in rows:
@@ -187,7 +186,6 @@ def reading(rows: list[Measurement], eps: float | None = None) -> list[str]:
             f"{ratio(passes)} the passes, {ratio(r.time_ratio)}{_between(r)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
-    lines += non_finite(rows, eps)
     unstable = [f"{r.method} ({spread(r)})" for r in rows if r.spread > UNSTABLE]
     if unstable:
         lines.append(

@@ -83,10 +83,10 @@ def fit_tables(fits: list[Fit], theories: list[Theory], title: str, width: int) 
 
 LEGEND = (
     "a, b, c: the exponents of L, H, B in cost ∝ L^a·H^b·B^c, least squares of log cost over the grid; (x–y): "
-    "95% interval (studentized residual bootstrap); rms: residual of log cost (0: an exact power law); cost model: its "
-    "leading order (the log-slopes of costs.py's FLOPs at L=16, H=64, B=16, doubled); model here: the same "
-    "fit of the cost model's FLOPs at these points (the measured FLOPs must equal it: what they differ from "
-    "the leading order by is the lower-order terms); ~ points: times extrapolated from a sample"
+    "95% interval (studentized residual bootstrap); rms: residual of log cost (0: an exact power law); cost "
+    "model: its leading order (the log-slopes of costs.py's FLOPs as the sizes double, past the 1/size terms); "
+    "model here: the same fit of the cost model's FLOPs at these points (the measured FLOPs must equal it: what "
+    "they differ from the leading order by is the lower-order terms); ~ points: times extrapolated from a sample"
 )
 
 

@@ -1,11 +1,15 @@
-"""How a number reads in a table: times in a unit with three significant figures, ratios, counts, and
-the label and colour of a method or peer (from the registries)."""
+"""How a number reads in a table: times and sizes in a unit with three significant figures (io/units.py),
+ratios, counts, and the label and colour of a method or peer (from the registries)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 
+from ..io.units import TIME_UNITS
+from ..io.units import in_unit as in_unit
+from ..io.units import seconds as seconds
+from ..io.units import size as size
 from ..methods.registry import METHODS
 from ..peers import PEERS
 
@@ -20,21 +24,6 @@ def color(name: str) -> str:
     """The plot colour of a method or peer."""
     entry = METHODS.get(name) or PEERS.get(name)
     return entry.color if entry else "C9"
-
-
-def in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
-    """x in the largest of `units` (name, size; largest first) it reaches, to three significant figures:
-    1.00 ms, 33.0 µs, 150 ms; below the last unit, in it."""
-    unit, size = next(((u, z) for u, z in units if x >= z), units[-1])
-    return f"{x / size:#.3g} {unit}".replace(". ", " ")
-
-
-SECONDS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
-
-
-def seconds(t: float) -> str:
-    """A time in the unit that keeps three significant figures readable."""
-    return in_unit(t, SECONDS) if math.isfinite(t) else "-"
 
 
 def ratio(x: float) -> str:
@@ -55,7 +44,7 @@ def figure(x: float) -> str:
 
 def unit_of(t: float) -> tuple[str, float]:
     """The unit `seconds` writes t in, and its size."""
-    return next(((u, z) for u, z in SECONDS if t >= z), SECONDS[-1])
+    return next(((u, z) for u, z in TIME_UNITS if t >= z), TIME_UNITS[-1])
 
 
 def compact(n: float | None) -> str:

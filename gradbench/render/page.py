@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right_
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}") from None
     if not isinstance(doc, dict):
@@ -32,7 +33,15 @@ def _read(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _compare(path: Path) -> list[str]:
+def _picture(path: Path, alt: str, base: Path) -> list[str]:
+    """The PNG beside `path`, linked relative to `base` (the directory the page is written to), if there is one."""
+    png = path.with_suffix(".png")
+    if not png.is_file():
+        return []
+    return [f"![{alt}]({Path(os.path.relpath(os.path.abspath(png), os.path.abspath(base))).as_posix()})", ""]
+
+
+def _compare(path: Path, base: Path) -> list[str]:
     from ..studies.diff import load
     from .format import label, ratio, seconds
 
@@ -47,39 +56,45 @@ def _compare(path: Path) -> list[str]:
             markdown_table(["method", "fwd + bwd passes", "time", "time/bp", "FLOPs/bp", "rel.err"], body)]  # fmt: skip
 
 
-def _sweep(path: Path) -> list[str]:
+def _sweep(path: Path, base: Path) -> list[str]:
     from ..measure.records import frame
     from ..studies.sweep import read_sweep
     from .plot import summarize
     from .sweep import plot_lines
 
-    lines = ["## How the cost grows", ""]
-    if path.with_suffix(".png").is_file():
-        lines += [f"![time per gradient against N]({path.with_suffix('.png').name})", ""]
+    lines = ["## How the cost grows", "", *_picture(path, "time per gradient against N", base)]
     return lines + [f"- {line}" for line in plot_lines(summarize(frame(read_sweep(path))))]
 
 
-def _accuracy(path: Path) -> list[str]:
+def _accuracy(path: Path, base: Path) -> list[str]:
     import pandas as pd
 
     from .format import label
 
     points = pd.read_csv(path)
+    if points.empty:
+        raise GradbenchError(f"{path} has no rows")
+    points = points.dropna(subset=["rel_error"])  # a step below the resolution: no error to rank
     best = points.loc[points.groupby(["method", "dtype"], sort=False)["rel_error"].idxmin()]
     rows = [[label(r.method), r.dtype, f"{r.step:.1e}", f"{r.rel_error:.1e}"] for r in best.itertuples()]
-    lines = ["## Accuracy: error against step", ""]
-    if path.with_suffix(".png").is_file():
-        lines += [f"![V-curves]({path.with_suffix('.png').name})", ""]
+    lines = ["## Accuracy: error against step", "", *_picture(path, "V-curves", base)]
     return [*lines, markdown_table(["method", "dtype", "best step", "best error"], rows, right_from=2)]
 
 
-def _reproduce(path: Path) -> list[str]:
+def _methods(block: dict[str, Any], path: Path, name: str) -> list[str]:
+    """The per-method entries of a reproduce block (the others are its scalars): at least one."""
+    found = [k for k, v in block.items() if isinstance(v, dict)]
+    if not found:
+        raise GradbenchError(f"{path} is not a gradbench result: its {name} names no method")
+    return found
+
+
+def _reproduce(path: Path, base: Path) -> list[str]:
     from .format import label, ratio, seconds
 
     doc = _read(path)
     s, t, m = doc["seed_accounting"], doc["true_accounting"], doc["measured"]
-    per_method = [k for k, v in t.items() if isinstance(v, dict)]
-    measured = [k for k, v in m.items() if isinstance(v, dict)]
+    per_method, measured = _methods(t, path, "true_accounting"), _methods(m, path, "measured")
     return [
         "## The seeds' comparison, reproduced", "",
         f"The seeds' accounting: {s['numeric_evaluations']:,} network evaluations with numerical differentiation "
@@ -97,17 +112,21 @@ def _reproduce(path: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def _bench(path: Path) -> list[str]:
+def _bench(path: Path, base: Path) -> list[str]:
+    from ..io.units import figures
+
     doc = _read(path)
+    if not (isinstance(doc["targets"], list) and doc["targets"] and all(isinstance(x, dict) for x in doc["targets"])):
+        raise GradbenchError(f"{path} is not a gradbench result: its targets are not a list of objects")
 
     def bound(x: dict[str, Any]) -> str:
-        return "-" if x["bound"] is None else ("≤ " if x["kind"] == "max" else "≥ ") + f"{x['bound']:.3g}"
+        return "-" if x["bound"] is None else ("≤ " if x["kind"] == "max" else "≥ ") + figures(x["bound"])
 
     def verdict(x: dict[str, Any]) -> str:
         return {True: "yes", False: "**no**", None: "-"}[x["holds"]]
 
     targets = [x for x in doc["targets"] if isinstance(x.get("measured"), float) and math.isfinite(x["measured"])]
-    rows = [[x["name"], ("~" if x.get("estimated") else "") + f"{x['measured']:.3g}", bound(x), verdict(x)]
+    rows = [[x["name"], ("~" if x.get("estimated") else "") + figures(x["measured"]), bound(x), verdict(x)]
             for x in targets]  # fmt: skip
     return [
         "## Performance targets (ratios within one run)",
@@ -116,11 +135,22 @@ def _bench(path: Path) -> list[str]:
     ]
 
 
-SECTIONS = ((COMPARE, _compare), (SWEEP, _sweep), (ACCURACY, _accuracy), (REPRODUCE, _reproduce), (BENCH, _bench))
+Section = Callable[[Path, Path], list[str]]  # (the result's file, the page's directory) -> markdown lines
+SECTIONS: tuple[tuple[str, Section], ...] = (
+    (COMPARE, _compare), (SWEEP, _sweep), (ACCURACY, _accuracy), (REPRODUCE, _reproduce), (BENCH, _bench)
+)  # fmt: skip
 
 
-def page(results: Path) -> str:
-    """The page for the results in `results`: a section for each file found there (at least one)."""
+def inputs(results: Path) -> tuple[Path, ...]:
+    """Every file the page of `results` reads or links: each result, a CSV's metadata, their pictures."""
+    files = [results / name for name, _ in SECTIONS]
+    return (*files, *(Path(f"{f}.meta.json") for f in files if f.suffix == ".csv"),
+            *(f.with_suffix(e) for f in files for e in (".png", ".svg")))  # fmt: skip
+
+
+def page(results: Path, base: Path | None = None) -> str:
+    """The page for the results in `results`: a section for each file found there (at least one), its
+    pictures linked relative to `base`, the directory the page is written to (default: `results`)."""
     if not results.is_dir():
         raise GradbenchError(f"{results} is not a directory of results")
     found = [(results / name, section) for name, section in SECTIONS if (results / name).is_file()]
@@ -130,8 +160,8 @@ def page(results: Path) -> str:
     lines = ["# gradbench results", "", f"Measured on {machine}." if machine else ""]
     for path, section in found:
         try:
-            lines += ["", *section(path)]
-        except (KeyError, TypeError, ValueError) as e:
+            lines += ["", *section(path, results if base is None else base)]
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:  # a file of another shape
             raise GradbenchError(f"{path} is not a gradbench result ({type(e).__name__}: {e})") from None
     return "\n".join(lines) + "\n"
 
@@ -139,7 +169,7 @@ def page(results: Path) -> str:
 def _machine(path: Path) -> str:
     meta_file = path if path.suffix == ".json" else Path(f"{path}.meta.json")
     try:
-        doc = json.loads(meta_file.read_text())
+        doc = json.loads(meta_file.read_text(encoding="utf-8"))
         meta = doc.get("metadata") or doc
         threads = f"{meta['blas_threads']} BLAS thread(s)"
         return f"{meta['cpu']} ({meta['cpu_count']} cores), {threads}, gradbench {meta['gradbench']}"

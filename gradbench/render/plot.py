@@ -100,11 +100,17 @@ class Encoding:
 
 
 def machine(csv: Path) -> str:
-    """The machine a sweep ran on, from its metadata file if there is one."""
+    """The machine a sweep ran on, from its metadata file if there is one; one that is not a JSON object
+    is refused (before any work): a wrong title is worse than none."""
     path = Path(meta_path(csv))
     if not path.is_file():
         return "unknown machine"
-    meta = json.loads(path.read_text())
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise GradbenchError(f"cannot read {path} ({type(e).__name__}: {e}); move it away to plot without it") from None
+    if not isinstance(meta, dict):
+        raise GradbenchError(f"{path} is not a sweep's metadata (not a JSON object); move it away to plot without it")
     threads = meta.get("blas_threads", "?")
     plural = "" if threads == 1 else "s"
     return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"
@@ -117,16 +123,18 @@ def _points(ax: Axes, n: np.ndarray, y: np.ndarray, est: np.ndarray, marker: str
 
 
 def summarize(table: pd.DataFrame, show_counts: bool = False) -> dict[str, Any]:
-    """Per (method, batch, depth) series: the log-log slope of its cost against N (larger half of N) and
-    the N at which its ratio to backprop reaches 10x, 100x, 1000x."""
+    """Per (method, batch, depth) series: the log-log slope of its cost against N (larger half of N), the
+    N at which its ratio to backprop reaches 10x, 100x, 1000x, and its smallest N (a ratio already past a
+    level there reaches it at no N that was measured)."""
     y_col, r_col = ("flops", "predicted_ratio") if show_counts else ("time_s", "time_ratio")
-    summary: dict[str, Any] = {"slopes": {}, "crossings": {}, "memory_slopes": {}}
+    summary: dict[str, Any] = {"slopes": {}, "crossings": {}, "memory_slopes": {}, "smallest_n": {}}
     deep = table["layers"].nunique() > 1
     for method, batch, layers, part in series(table):
         n = part["n_params"].to_numpy(float)
         key = f"{method} B={batch}" + (f" L={layers}" if deep else "")
         summary["slopes"][key] = fit_slope(n, part[y_col].to_numpy(float))
         summary["memory_slopes"][key] = fit_slope(n, peaks(part)[0])
+        summary["smallest_n"][key] = float(n.min())
         if method != REFERENCE.name:
             summary["crossings"][key] = crossings(n, part[r_col].to_numpy(float))
     return summary
@@ -228,7 +236,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    table = frame(read_sweep(csv))
+    table, on = frame(read_sweep(csv)), machine(csv)
     enc = Encoding.of(table)
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -239,7 +247,7 @@ def plot_sweep(csv: Path, out: Path, show_counts: bool = False) -> dict[str, Any
     _draw_memory(memory, table, enc)
     _decorate(left, right, memory, enc, show_counts)
     what = "FLOPs" if show_counts else "time"
-    fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {machine(csv)}", fontsize=12)
+    fig.suptitle(f"gradbench sweep: {what} per gradient against N, on {on}", fontsize=12)
     fig.text(0.01, 0.005, caption(summary), fontsize=8, va="bottom", ha="left", wrap=True)
     _save(fig, out)
     plt.close(fig)

@@ -93,17 +93,21 @@ def show_plot(out: Console, paths: tuple[Path, Path], summary: dict[str, Any]) -
 
 
 def plot_lines(summary: dict[str, Any]) -> list[str]:
-    """One line per plotted series: its log-log slope and where its ratio to backprop crosses 10x, 100x..."""
+    """One line per plotted series: its log-log slope and where its ratio to backprop crosses 10x, 100x...
+    (a level it is past at the smallest N measured is said so: that N is no crossing)."""
     lines = []
     for key, slope in summary["slopes"].items():
         method, rest = key.split(" ", 1)
-        cross = summary["crossings"].get(key, {})
-        where = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items())
+        cross, first = summary["crossings"].get(key, {}), summary["smallest_n"][key]
+        past = " and ".join(f"{level}x" for level, n in cross.items() if n <= first)
+        reached = ", ".join(f"{level}x at N ≈ {n:,.0f}" for level, n in cross.items() if n > first)
+        where = ", ".join(([f"is past {past} already at the smallest N measured ({first:,.0f})"] if past else [])
+                          + ([f"reaches {reached}"] if reached else []))  # fmt: skip
         memory = summary["memory_slopes"][key]
         lines.append(
             f"{label(method)} ({rest}): "
             + (f"log-log slope {slope:.2f}" if math.isfinite(slope) else "one size: no slope")
             + (f", of peak memory {memory:.2f}" if math.isfinite(memory) else "")
-            + (f"; ratio to {REFERENCE.name} reaches {where}" if where else "")
+            + (f"; ratio to {REFERENCE.name} {where}" if where else "")
         )
     return lines

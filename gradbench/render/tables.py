@@ -6,6 +6,7 @@ being cut or silently dropped. `wide` puts every column in one table. A column t
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -34,7 +35,7 @@ MIN_TEXT = 24  # columns a wrapping text column needs to be read
 
 def natural_width(table: Table) -> int:
     """The width a table takes when nothing is wrapped or cut."""
-    console = Console(width=100_000)
+    console = Console(width=100_000, height=25, file=io.StringIO())  # no terminal: a dumb one would be 80 wide
     return Measurement.get(console, console.options, table).maximum
 
 

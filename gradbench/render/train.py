@@ -18,18 +18,20 @@ def train_table(result: TrainResult) -> Table:
     t = Table(show_header=False)
     t.add_column("", style="bold")
     t.add_column("", justify="right")
-    last = result.history[-1]
+    last = result.history[-1] if result.history else None  # None: stopped before the first epoch ended
 
-    def pct(a: float | None) -> str:
-        return "-" if a is None else f"{100 * a:.1f}%"
+    def final(field: str, form: str) -> str:
+        """The last epoch's `field` in `form` ('pct': a percentage), or '-' where there is none."""
+        value = None if last is None else getattr(last, field)
+        return "-" if value is None else f"{100 * value:.1f}%" if form == "pct" else format(value, form)
 
     for name, value in [
         ("epochs run", f"{len(result.history):,}"),
         ("optimizer steps", f"{result.steps:,}"),
-        ("train loss", f"{last.train_loss:.4g}"),
-        ("test loss", f"{last.test_loss:.4g}"),
-        ("train accuracy", pct(last.train_accuracy)),
-        ("test accuracy", pct(last.test_accuracy)),
+        ("train loss", final("train_loss", ".4g")),
+        ("test loss", final("test_loss", ".4g")),
+        ("train accuracy", final("train_accuracy", "pct")),
+        ("test accuracy", final("test_accuracy", "pct")),
         ("wall time", seconds(result.wall_s)),
         ("time in gradients", seconds(result.gradient_s)),
         ("forward passes", f"{result.counts.forward_passes:,}"),

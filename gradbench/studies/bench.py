@@ -7,81 +7,27 @@ where the two sides were interleaved round by round. Used by `gradbench bench`; 
 
 from __future__ import annotations
 
-import math
 import os
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import partial
-from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import CheckFailed
+from ..io.units import seconds
 from ..measure.run import time_method
 from ..measure.stats import median_interval, ratio_interval, scaled
-from ..measure.timing import Timing, interleaved
-from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient
+from ..measure.timing import interleaved
+from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient, predict
 from ..methods.registry import METHODS, Options
 from ..model.mlp import MLP
 from ..model.ops import Counter
 from ..model.passes import forward
 from ..model.spec import Spec
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    measured: float
-    bound: float | None  # None: reported, not bounded
-    kind: str  # "max": measured <= bound; "min": measured >= bound
-    detail: str
-    estimated: bool = False
-    low: float = math.nan  # the 95% interval of `measured` (NaN: too few rounds)
-    high: float = math.nan
-    exact: bool = False  # not a timing (traced bytes): no noise, no interval
-
-    @property
-    def holds(self) -> bool | None:
-        if self.bound is None:
-            return None
-        return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
-
-    @property
-    def decided(self) -> bool | None:
-        """Whether the whole interval lies on one side of the bound (None: no bound, or no interval)."""
-        if self.bound is None or self.exact:
-            return None if self.bound is None else True
-        if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            return None
-        return not (self.low <= self.bound <= self.high)
-
-    def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "holds": self.holds, "decided": self.decided}
-
-    @classmethod
-    def of(cls, name: str, *, ratio: Ratio, bound: float | None, kind: str, detail: str,
-           estimated: bool = False) -> Target:  # fmt: skip
-        """A target measured as a ratio with its interval."""
-        return cls(name, ratio.value, bound, kind, detail, estimated, ratio.low, ratio.high)
-
-
-class Ratio(NamedTuple):
-    value: float
-    low: float
-    high: float
-
-
-def paired(t: dict[str, Timing], num: str, den: str) -> Ratio:
-    """median(num) / median(den) of interleaved timings, with its paired 95% interval."""
-    return Ratio(t[num].median / t[den].median, *ratio_interval(t[num].per_round, t[den].per_round, paired=True))
-
-
-def unpaired(a: Timing, b: Timing) -> Ratio:
-    """median(a) / median(b) of two timings made one after the other, with its 95% interval."""
-    return Ratio(a.median / b.median, *ratio_interval(a.per_round, b.per_round, paired=False))
+from .targets import FULL, Effort, Target, paired, unpaired
 
 
 def label(spec: Spec) -> str:
@@ -91,7 +37,7 @@ def label(spec: Spec) -> str:
 LARGE = Spec(layers=4, hidden=512, batch=256)  # the size of the FLOP-bound and torch targets
 
 
-def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
+def backprop_near_flop_bound(spec: Spec = LARGE, rounds: int = 9) -> Target:
     """time(forward + backward) / time(forward) against 1.1x their matmul-FLOP ratio."""
     model = MLP.build(spec)
     fwd = Counter()
@@ -103,14 +49,14 @@ def backprop_near_flop_bound(spec: Spec = LARGE) -> Target:
             "pass": lambda: forward(model, model.W, model.b, Counter()),
             "gradient": lambda: gradient(model, BACKPROP.name),
         },
-        rounds=9,
+        rounds=rounds,
     )
     return Target.of(
         f"{BACKPROP.name} / forward pass time, {label(spec)}",
         bound=1.1 * flop_ratio,
         kind="max",
-        detail=f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {t['pass'].median * 1e3:.3g} ms, "
-        f"{BACKPROP.name} {t['gradient'].median * 1e3:.3g} ms",
+        detail=f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {seconds(t['pass'].median)}, "
+        f"{BACKPROP.name} {seconds(t['gradient'].median)}",
         ratio=paired(t, "gradient", "pass"),
     )
 
@@ -130,7 +76,7 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
         f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
         bound=1.10,
         kind="max",
-        detail=f"N = {N:,}; one pass {t['passes'].median / (N + 1) * 1e6:.3g} µs",
+        detail=f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
         ratio=paired(t, "loop", "passes"),
     )
 
@@ -148,8 +94,8 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
             f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}",
             bound=bound,
             kind="min",
-            detail=f"N = {model.n_params:,}; loop {loop.median:.3g} s"
-            f"{' (estimated)' if loop.estimated else ''}, batched {fast.median:.3g} s; timed one after the other",
+            detail=f"N = {model.n_params:,}; loop {seconds(loop.median)}"
+            f"{' (estimated)' if loop.estimated else ''}, batched {seconds(fast.median)}; timed one after the other",
             estimated=est,
             ratio=unpaired(loop, fast),
         ),
@@ -164,7 +110,7 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     ]
 
 
-def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
+def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]:
     """Checkpointed backprop against backprop on a deep narrow net: the peak memory of a gradient
     (traced, buffers included) and the time of the next ones, interleaved; beside them, the closed
     forms (footprint.py, costs.recompute). Chen et al. 2016 claim O(sqrt L) memory for at most one
@@ -174,7 +120,7 @@ def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
 
     model = MLP.build(spec)
     peaks = {m.name: cold_peak(model, m, Options()) for m in (BACKPROP, BACKPROP_CHECKPOINT)}
-    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=7)
+    t = interleaved({m.name: partial(gradient, model, m.name) for m in (BACKPROP, BACKPROP_CHECKPOINT)}, rounds=rounds)
     memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
     predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
     extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
@@ -189,7 +135,7 @@ def checkpoint_trade(spec: Spec, bounded: bool) -> list[Target]:
     ]  # fmt: skip
 
 
-def gemm_share(spec: Spec) -> Target:
+def gemm_share(spec: Spec, rounds: int = 7) -> Target:
     """Where forward-batched's time goes: the time of its GEMMs alone (the same shapes and number, into
     reused buffers) over the time of the whole method. The rest is elementwise work (activations, the
     bias adds, copies and the loss) that counts one FLOP per element, so the fraction of the GEMM peak
@@ -200,19 +146,21 @@ def gemm_share(spec: Spec) -> Target:
     model = MLP.build(spec)
     chunk, w = batched_chunk(spec, Options().memory, False, spec.n_params), spec.widths
     rng = np.random.default_rng(0)
+    buffers: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     gemms = []
     for l, p in batched_chunks(spec, chunk):
-        rows = p * spec.batch
         for m in range(l + 1, spec.layers):
-            a, b = rng.standard_normal((rows, w[m])), rng.standard_normal((w[m], w[m + 1]))
-            gemms.append((a, b, np.empty((rows, w[m + 1]))))
+            rows, k, n = p * spec.batch, w[m], w[m + 1]
+            if (rows, k, n) not in buffers:  # one set per shape, reused as the method reuses its own
+                buffers[rows, k, n] = rng.standard_normal((rows, k)), rng.standard_normal((k, n)), np.empty((rows, n))
+            gemms.append(buffers[rows, k, n])
 
     def only_gemms() -> None:
         for a, b, out in gemms:
             np.dot(a, b, out)
 
-    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=7)
-    detail = f"GEMMs alone {t['gemms'].median:.3g} s of {t['method'].median:.3g} s"
+    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=rounds)
+    detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
     return Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
                      detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
 
@@ -220,25 +168,25 @@ def gemm_share(spec: Spec) -> Target:
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
 
 
-def gemm_peak(dtype: str = "float64") -> float:
+def gemm_peak(dtype: str = "float64", rounds: int = 9) -> float:
     """FLOP/s of this machine's BLAS on one GEMM (m, k) @ (k, n) at the pinned threads: the limit."""
     m, k, n = GEMM
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
     out = np.empty((m, n), dtype)
-    t = interleaved({"gemm": partial(np.dot, a, b, out)}, rounds=9)["gemm"]
+    t = interleaved({"gemm": partial(np.dot, a, b, out)}, rounds=rounds)["gemm"]
     return 2 * m * k * n / t.min
 
 
-def distance_to_peak(peak: float) -> list[Target]:
+def distance_to_peak(peak: float, rounds: int = 7) -> list[Target]:
     """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
     3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
     take), as fractions of the peak. The interval is the method's rounds'; the peak is taken as measured."""
     out = []
     for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
         model = MLP.build(spec)
-        flops = gradient(model, method.name).counts.flops
-        t = interleaved({"m": partial(gradient, model, method.name)}, rounds=7)["m"]
+        flops = predict(method.name, spec).flops  # the cost model: equal to the counters (test_counts.py)
+        t = interleaved({"m": partial(gradient, model, method.name)}, rounds=rounds)["m"]
         low, high = scaled(median_interval(t.per_round), flops / peak)
         detail = f"{flops / t.median / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
         out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", flops / t.median / peak, bound, "min",
@@ -271,14 +219,14 @@ def straight_line(model: MLP) -> Callable[[], np.ndarray]:
     return grad
 
 
-def versus_floor(spec: Spec, bound: float = 1.15) -> Target:
+def versus_floor(spec: Spec, bound: float = 1.15, rounds: int = 21) -> Target:
     """Our counted backprop's time / the straight-line NumPy floor's, same model (sigmoid, with biases):
     what counting every operation costs where a gradient is all call overhead."""
     model = MLP.build(spec)
     floor = straight_line(model)
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
-    t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=21)
-    detail = f"ours {t['ours'].median * 1e6:.1f} µs, floor {t['floor'].median * 1e6:.1f} µs"
+    t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=rounds)
+    detail = f"ours {seconds(t['ours'].median)}, floor {seconds(t['floor'].median)}"
     return Target.of(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", bound=bound, kind="max",
                      detail=detail, ratio=paired(t, "ours", "floor"))  # fmt: skip
 
@@ -302,13 +250,13 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
         fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
         times: dict[int, list[float]] = {1: [], threads: []}
         for _ in range(rounds + 1):  # the first round warms up and is dropped
-            for n, seconds in times.items():
+            for n, taken in times.items():
                 with pinned(n):
-                    seconds.append(once(fn))
-        one, many = (statistics.median(seconds[1:]) for seconds in times.values())
+                    taken.append(once(fn))
+        one, many = (statistics.median(taken[1:]) for taken in times.values())
         low, high = ratio_interval(times[1][1:], times[threads][1:], paired=True)
         part = "" if indices is None else f"{len(indices)} entries, "
-        detail = f"{part}{one * 1e3:.3g} ms -> {many * 1e3:.3g} ms"
+        detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
                           None, "min", detail, low=low, high=high))  # fmt: skip
     return out
@@ -329,53 +277,59 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         statistics.median(times),
         bound,
         "max",
-        f"median of {runs} runs; min {min(times):.3g} s",
+        f"median of {runs} runs; min {seconds(min(times))}",
         low=low,
         high=high,
     )
 
 
-def versus_torch(spec: Spec, bound: float | None, threads: int) -> Target:
+def versus_torch(spec: Spec, bound: float | None, threads: int, rounds: int = 9) -> Target:
     """Our NumPy backprop's time / torch.autograd's, same model, same BLAS thread count."""
     from .. import peers
 
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
-    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=9)
+    t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=rounds)
     return Target.of(
         f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
         bound=bound,
         kind="max",
-        detail=f"ours {t['ours'].median * 1e3:.3g} ms, peer {t['peer'].median * 1e3:.3g} ms",
+        detail=f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}",
         ratio=paired(t, "ours", "peer"),
     )
 
 
-def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True) -> list[Target]:
+def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True,
+                effort: Effort = FULL) -> list[Target]:  # fmt: skip
+    r, budget = effort.rounds, effort.budget
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
-        ("backprop near its FLOP bound", backprop_near_flop_bound),
-        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), 21)),
-        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), 7)),
-        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, 3.0)),
-        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, 3.0)),
-        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, 5.0)),
+        ("backprop near its FLOP bound", lambda: backprop_near_flop_bound(LARGE, r(9))),
+        ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), r(21))),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), r(7))),
+        ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, budget(3.0))),
+        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, budget(3.0))),
+        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, budget(5.0))),
         *(
-            (f"checkpointed backprop, L={L}", partial(checkpoint_trade, Spec(layers=L, hidden=32, batch=256), L == 64))
+            (
+                f"checkpointed backprop, L={L}",
+                partial(checkpoint_trade, Spec(layers=L, hidden=32, batch=256), L == 64, r(7)),
+            )
             for L in (4, 8, 16, 32, 64)
         ),
-        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32))),
-        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak())),
-        ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10))),
-        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1)),
-        ("start-up: --help", lambda: startup(["--help"], 0.5, 7)),
-        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, 6)),
+        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32), r(7))),
+        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak("float64", r(9)), r(7))),
+        ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10), rounds=r(21))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(8), rounds=r(7))),
+        ("start-up: --help", lambda: startup(["--help"], 0.5, r(7))),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, r(6))),
     ]
     if torch:
         for dtype in ("float64", "float32"):
-            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
             bounded = dtype == "float64"  # float32 is reported, not bounded
-            steps.append((f"vs torch, small {dtype}", partial(versus_torch, small, 0.5 if bounded else None, threads)))
-            steps.append((f"vs torch, large {dtype}", partial(versus_torch, large, 1.0 if bounded else None, threads)))
+            small, large = Spec(layers=3, hidden=10, dtype=dtype), Spec(layers=4, hidden=512, batch=256, dtype=dtype)
+            for size, spec, bound in (("small", small, 0.5), ("large", large, 1.0)):
+                compared = partial(versus_torch, spec, bound if bounded else None, threads, r(9))
+                steps.append((f"vs torch, {size} {dtype}", compared))
     out: list[Target] = []
     for name, step in steps:
         if on_step:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CheckFailed, GradbenchError
-from ..measure.records import KEY, Measurement
+from ..measure.records import KEY, Measurement, from_record
 
 
 @dataclass(frozen=True)
@@ -31,40 +31,48 @@ class Change:
         return math.hypot(self.old.spread, self.new.spread)
 
     def slower_than(self, threshold: float) -> bool:
-        """Slower by more than `threshold` and by more than the noise band."""
-        return self.change > max(threshold, self.noise)
+        """Slower by more than `threshold` and by more than the noise band (a change that is not a number
+        or noise that is not a number is not let through)."""
+        return not math.isfinite(self.change + self.noise) or self.change > max(threshold, self.noise)
 
     @property
     def verdict(self) -> str:
+        if not math.isfinite(self.change + self.noise):
+            return "no verdict"
         if abs(self.change) <= self.noise:
             return "within noise"
         return "slower" if self.change > 0 else "faster"
 
 
 def load(path: Path) -> list[Measurement]:
-    """The rows of a `compare --json` file (or any file with its "rows"), each read back into the record."""
+    """The rows of a `compare --json` file (or any file with its "rows"), every row's shape checked once
+    here (records.from_record): a file that is not such a result is refused in one line naming the row."""
     try:
-        doc = json.loads(path.read_text())
-        records = doc["rows"]
-        names = {f.name for f in fields(Measurement)}
-        rows = [Measurement(**{k: v for k, v in r.items() if k in names}) for r in records]
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise GradbenchError(f"cannot read {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
-        raise GradbenchError(f"{path} is not a gradbench result with rows ({type(e).__name__}: {e})") from None
-    return [r if r.rel_error is not None else _nan_error(r) for r in rows]
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}") from None
+    records = doc.get("rows") if isinstance(doc, dict) else None
+    if not isinstance(records, list):
+        raise GradbenchError(f"{path} is not a gradbench result: it has no list of rows")
+    rows = []
+    for i, record in enumerate(records, start=1):
+        try:
+            rows.append(from_record(record))
+        except ValueError as e:
+            raise GradbenchError(f"{path}, row {i}: {e}") from None
+    return rows
 
 
-def _nan_error(r: Measurement) -> Measurement:
-    from dataclasses import replace
-
-    return replace(r, rel_error=math.nan)  # JSON writes NaN as null
+def key(r: Measurement) -> tuple[object, ...]:
+    return tuple(getattr(r, c) for c in KEY)
 
 
 def diff(old: list[Measurement], new: list[Measurement]) -> list[Change]:
-    """The rows of `new` matched with `old` by model and method (rows in only one of them are left out)."""
-    before = {tuple(getattr(r, k) for k in KEY): r for r in old}
-    pairs = [Change(before[k], r) for r in new if (k := tuple(getattr(r, c) for c in KEY)) in before]
+    """The rows of `new` matched with `old` by model and method (unmatched() names the rows left out)."""
+    before = {key(r): r for r in old}
+    pairs = [Change(before[key(r)], r) for r in new if key(r) in before]
     if not pairs:
 
         def models(rows: list[Measurement]) -> str:
@@ -72,6 +80,12 @@ def diff(old: list[Measurement], new: list[Measurement]) -> list[Change]:
 
         raise GradbenchError(f"no row to compare: the old result has {models(old)}, the new one {models(new)}")
     return pairs
+
+
+def unmatched(old: list[Measurement], new: list[Measurement]) -> tuple[list[Measurement], list[Measurement]]:
+    """(the rows only in old, the rows only in new): what diff() leaves out, to be said, not dropped."""
+    before, after = {key(r) for r in old}, {key(r) for r in new}
+    return [r for r in old if key(r) not in after], [r for r in new if key(r) not in before]
 
 
 def check(changes: list[Change], fail_on: str | None, threshold: float | None) -> None:

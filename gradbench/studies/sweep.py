@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import re
 from collections.abc import Callable
@@ -20,7 +19,19 @@ from ..errors import GradbenchError, Interrupted
 from ..io.files import append, check_writable, cut_to, locked, meta_path, real, whole_lines, write_json
 from ..measure.conditions import Conditions, metadata
 from ..measure.estimate import refuse_past
-from ..measure.records import ADDED, BOOLEAN, COLUMNS, INTEGER, KEY, NUMERIC, OPTIONAL, SPEC_COLUMNS, Measurement, frame
+from ..measure.records import (
+    ADDED,
+    BOOLEAN,
+    COLUMNS,
+    INTEGER,
+    KEY,
+    NUMERIC,
+    OPTIONAL,
+    SPEC_COLUMNS,
+    Measurement,
+    frame,
+    impossible,
+)
 from ..measure.run import Settings, measure_methods
 from ..measure.stats import DESCRIPTION
 from ..methods import REFERENCE
@@ -43,7 +54,7 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     if not path.is_file():
         raise GradbenchError(f"cannot read {path}: no such file")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise GradbenchError(f"cannot read {path}: {e}") from None
     return parse_sweep(text, path, need_rows)
@@ -98,26 +109,10 @@ def parse_sweep(text: str, path: Path, need_rows: bool = True, resuming: bool = 
         table[column] = table[column].str.lower().eq("true")
     rows = [Measurement(**record) for record in table[list(COLUMNS)].to_dict("records")]
     for line, r in enumerate(rows, start=2):
-        problem = _impossible(r)
+        problem = impossible(r)
         if problem:
             raise GradbenchError(f"{path}, line {line}: {problem}")
     return rows
-
-
-POSITIVE = ("layers", "hidden", "inputs", "outputs", "batch", "n_params", "rounds", "sampled")
-TIMES = ("time_s", "time_q1_s", "time_q3_s", "time_min_s", "time_max_s", "time_ratio")
-
-
-def _impossible(r: Measurement) -> str | None:
-    """What makes a well-formed row impossible: a size below 1, a time that is not positive and finite."""
-    for column in POSITIVE:
-        if getattr(r, column) < 1:
-            return f"{column} is {getattr(r, column)}, not a positive size"
-    for column in TIMES:
-        value = getattr(r, column)
-        if not (math.isfinite(value) and value > 0):
-            return f"{column} is {value}, not a positive finite time"
-    return None
 
 
 def done_keys(rows: list[Measurement], spec: Spec) -> set[tuple[str, ...]]:
@@ -164,7 +159,7 @@ class Sweep:
 class SweepResult:
     rows: list[Measurement]  # measured by this run
     skipped: int  # points already in the file
-    path: Path  # where the rows are (OUT, or OUT.partial while a --force run is unfinished)
+    path: Path  # where the rows are (the CSV, or CSV.partial while a --force run is unfinished)
     dropped_bytes: int = 0  # a torn last line cut from the file before resuming
 
 
@@ -218,10 +213,12 @@ def check(sweep: Sweep, yes: bool = False) -> None:
         points = f"a sweep of {len(sweep.specs):,} points x {len(sweep.methods)} methods"
         refuse_past(predict_seconds(sweep), LIMIT_S, points, "pass --yes to run it, or a smaller grid or --budget")
     if str(sweep.path) in ("-", ""):
-        raise GradbenchError("sweep writes a file it can resume: give --out a path (compare --csv - streams rows)")
+        raise GradbenchError("sweep writes a file it can resume: give --csv a path (compare --csv - streams rows)")
     check_writable(sweep.path, force=True)
     if sweep.path.exists() and not (sweep.resume or sweep.force):
         raise GradbenchError(f"{sweep.path} exists: pass --resume to continue it or --force to replace it")
+    if not (sweep.force or (sweep.resume and sweep.path.exists())):  # a fresh sweep: no metadata of another
+        check_writable(meta_path(sweep.path))  # refuses a CSV.meta.json left without its CSV
     for spec in sweep.specs:
         spec.check_fits()
         sweep.settings.check_memory(spec, sweep.methods)
@@ -234,7 +231,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
     runs: list[dict[str, Any]] = []
     if sweep.resume and path.exists():
         try:
-            old = json.loads(meta_file.read_text())
+            old = json.loads(meta_file.read_text(encoding="utf-8"))
             before, runs = old["sweep"], old["runs"]
             if not isinstance(before, dict) or not isinstance(runs, list):
                 raise TypeError("sweep must be an object and runs a list")
@@ -247,7 +244,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
             was = ", ".join(f"{k} {before.get(k)}" for k in differ)
             now = ", ".join(f"{conditions[k]}" for k in differ)
             raise GradbenchError(f"cannot resume {path}: it was swept with {was} (this run: {now}); "
-                                 "pass the same options, or write to a new --out")  # fmt: skip
+                                 "pass the same options, or write to a new --csv")  # fmt: skip
     runs.append({**run, "methods": sweep.methods})
     grid = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
             "memory_bytes": sweep.settings.memory}  # fmt: skip
@@ -262,11 +259,15 @@ def run_sweep(
     on_plan: Callable[[Plan], None] | None = None,
 ) -> SweepResult:
     """Measure every point not already in the CSV, one writer at a time, saying first (on_plan) what it
-    will measure and how long that should take. A --force run over an existing file writes OUT.partial
-    and renames it onto OUT only when complete: the old file is never cut short."""
+    will measure and how long that should take. A --force run over an existing file writes CSV.partial and
+    renames it onto the CSV only when complete: the old file is never cut short."""
     with locked(sweep.path, "sweep"):
-        resume = sweep.resume and sweep.path.exists()
-        path = sweep.path if resume or not sweep.path.exists() else Path(f"{sweep.path}.partial")
+        exists = sweep.path.exists()
+        if exists and not (sweep.resume or sweep.force):  # made since check() by something else: keep it
+            raise GradbenchError(f"{sweep.path} appeared while this sweep started: it was kept; pass --resume "
+                                 "to continue it or --force to replace it")  # fmt: skip
+        resume = sweep.resume and exists
+        path = sweep.path if resume or not exists else Path(f"{sweep.path}.partial")
         done: set[tuple[str, ...]] = set()
         dropped = 0
         if resume:  # every check reads; the file is changed only once all of them pass
@@ -278,12 +279,16 @@ def run_sweep(
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC), 0o666)
+        fresh = 0 if resume else os.O_EXCL if path == sweep.path else os.O_TRUNC  # CSV.partial: this run's own
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | fresh, 0o666)
+        except FileExistsError:
+            raise GradbenchError(f"{path} appeared while this sweep started: it was kept") from None
         try:
             rows, skipped = _measure_points(sweep, fd, path, done, on_point, on_done)
         finally:
             os.close(fd)
-        if path != sweep.path:  # onto what OUT names: through a symlink, its target
+        if path != sweep.path:  # onto what the CSV path names: through a symlink, its target
             os.replace(meta_path(path), real(meta_path(sweep.path)))
             os.replace(path, real(sweep.path))
     return SweepResult(rows, skipped, sweep.path, dropped)
@@ -315,6 +320,6 @@ def _measure_points(
             if on_done and todo:
                 on_done(spec)
     except KeyboardInterrupt:  # append is whole or undone, so the file holds exactly the kept points
-        how = "--resume" if path == sweep.path else f"--resume --out {path}"
+        how = "--resume" if path == sweep.path else f"--resume --csv {path}"
         raise Interrupted(f"interrupted: {kept} of {len(sweep.specs)} points kept in {path}; {how} continues") from None
     return new_rows, skipped

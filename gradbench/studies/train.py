@@ -196,12 +196,16 @@ def _cause(config: TrainConfig, bad_gradient: bool, dtype: np.dtype) -> str:
 
 
 def stopped(result: TrainResult, written: list[str]) -> None:
-    """After the curve is written: a run that diverged or was interrupted ends with its cause, saying what
-    was kept (exit status 2 or 130)."""
+    """After the curve is written (`written`: the --csv and --json given, '-' for stdout): a run that
+    diverged or was interrupted ends with its cause, saying what was kept (exit status 2 or 130)."""
     if result.cause is None:
         return
-    kept = f"the {len(result.history)} finished epochs are in {' and '.join(written)}" if written else (
-        f"{len(result.history)} epochs finished (pass --csv or --json to keep them)")  # fmt: skip
+    n, places = len(result.history), " and ".join("stdout" if w == "-" else w for w in written)
+    if n == 0:
+        kept = "no epoch finished, so nothing was written"
+    else:
+        kept = f"the {n} finished epochs were written to {places}" if written else (
+            f"{n} epochs finished (pass --csv or --json to keep them)")  # fmt: skip
     if result.interrupted:
         raise Interrupted(f"{result.cause}: {kept}")
     raise GradbenchError(f"training diverged at epoch {result.diverged_at}: {result.cause}; {kept}")
