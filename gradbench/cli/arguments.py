@@ -150,8 +150,8 @@ Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
 FailOn = Annotated[str | None, typer.Option(
-    help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and by more "
-    "than the noise band.", show_default=False)]  # fmt: skip
+    help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and its 95% "
+    "interval lies above zero, or when it cannot be judged (too few rounds).", show_default=False)]  # fmt: skip
 Warmup = Annotated[int, typer.Option(min=0, help="Calls of each method discarded before timing.")]
 Segments = Annotated[str | None, typer.Option(
     help="Segments of backprop-checkpoint (it keeps each one's input): a count, or auto, the most that fit "

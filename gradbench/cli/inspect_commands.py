@@ -91,9 +91,9 @@ app.command(name="check")(check_command)  # here, so that --help lists it betwee
 
 @app.command(name="diff")
 def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
-    """A run against a baseline: the change, its noise, a verdict.
+    """A run against a baseline: the change, its interval, a verdict.
 
-    Per method, the median time's change within the noise band; --fail-on exits 1.
+    Per method, the median time's change with its 95% interval and a rank test's p-value; --fail-on exits 1.
     """
     from ..io.values import fraction
     from ..render.console import console
