@@ -72,7 +72,7 @@ class Measurement:
 
 JSON_ONLY = ("round_times_s",)
 COLUMNS = tuple(f.name for f in fields(Measurement) if f.name not in JSON_ONLY)  # the CSV's, in order
-ADDED = ("time_low_s", "time_high_s", "time_ratio_low", "time_ratio_high")  # 0.3.0: a 0.2.0 CSV lacks them
+ADDED = ("time_low_s", "time_high_s", "time_ratio_low", "time_ratio_high")  # a CSV from before them lacks them
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
 
