@@ -14,7 +14,7 @@ FAST = ["--budget", "0.2"]
 def test_compare_table_shows_each_rows_data(cli, tmp_path):
     """The seed network: every measured row's counts, ratios and error appear on its lines, whatever the
     number of tables the width splits them into (the CLI's output is 140 columns into a pipe)."""
-    from test_report import shows
+    from test_report import shows_column
 
     from gradbench.measure.records import Measurement
     from gradbench.render.compare import COMPARE_COLUMNS
@@ -27,7 +27,7 @@ def test_compare_table_shows_each_rows_data(cli, tmp_path):
     for record in json.loads(js.read_text())["rows"]:
         r = Measurement(**{**record, "rel_error": float("nan") if record["rel_error"] is None else record["rel_error"]})
         for c in COMPARE_COLUMNS:
-            assert shows(lines, r.method, c.cell(r)), (r.method, c.header)
+            assert shows_column(lines, r, c), (r.method, c.header)
     assert "forward did 331 forward passes where backprop did 1 forward + 1 backward" in out
 
 

@@ -794,6 +794,7 @@ PLAIN = {"COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1", "PYTHONIOENCODING": "
 @pytest.mark.parametrize("args", [
     ["accuracy", "--hidden", "3"], ["sweep", *SMALL, "--csv", "{tmp}/s.csv"], ["plot", "{results}/sweep.csv", "--out",
     "{tmp}/p.png"], ["diff", "{baseline}", "{baseline}"], ["check"], ["report", "{results}"], ["methods"],
+    ["fit", "{results}/sweep.csv"],
 ])  # fmt: skip
 def test_every_command_reads_right_at_80_columns_in_a_pipe_to_an_ascii_only_dumb_terminal(args, results, baseline,
                                                                                          tmp_path):  # fmt: skip

@@ -171,6 +171,33 @@ def test_crossings_interpolate_in_log_log():
     assert crossings(n, n / 2) == pytest.approx({10: 20.0, 100: 200.0})
 
 
+def test_a_sweep_states_its_full_grid_and_predicted_time_before_it_starts(cli, tmp_path):
+    out = tmp_path / "s.csv"
+    code, text, err = cli("sweep", *TINY, "--out", str(out))
+    assert code == 0, err
+    said = " ".join(text.split())
+    assert "sweep of 20 points, every combination of layers 1, 2 × hidden 2, 3, 4, 5, 6 × batch 1, 2" in said
+    assert "2 methods each: predicted about" in said and "every method taking its --budget" in said
+    code, text, err = cli("sweep", *TINY, "--out", str(out), "--resume")
+    assert code == 0 and "20 already in the file, 0 to measure: predicted about 0.0 s" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "t, budget, sampleable, seconds",
+    [
+        (1e-3, 1.0, True, 2e-3 + 15 * 5e-3),  # 5 loops a round, 15 rounds
+        (0.05, 1.0, True, 0.1 + 15 * 0.05),  # one call a round, 15 rounds within the budget
+        (0.1, 1.0, False, 0.2 + 10 * 0.1),  # rounds as the budget allows
+        (0.5, 1.0, True, 1.0),  # six rounds would not fit: sampled, the whole budget
+        (0.5, 1.0, False, 1.0 + 2 * 0.5),  # not sampleable: the rounds that fit
+    ],
+)
+def test_the_predicted_time_follows_the_timing_rules(t, budget, sampleable, seconds):
+    from gradbench.measure.estimate import measure_seconds
+
+    assert measure_seconds(t, budget, sampleable) == pytest.approx(seconds)
+
+
 def test_out_is_a_hidden_alias_of_csv_and_the_typo_suggestion_names_csv(cli, tmp_path):
     out = tmp_path / "s.csv"
     assert cli("sweep", *TINY, "--out", str(out))[0] == 0 and out.is_file()

@@ -139,6 +139,11 @@ PlotOut = Annotated[
     typer.Option("--out", help="PNG to write (an SVG beside it) [default: CSV with .png].", show_default=False),
 ]
 ShowCounts = Annotated[bool, typer.Option(help="Plot the exact FLOPs instead of the time.")]
+PlotFit = Annotated[bool, typer.Option("--fit", help="Also draw the fitted surface cost ~ L^a * H^b * B^c (gradbench "
+                    "fit) in slices through the points, to OUT-fit.png (an SVG beside it).")]  # fmt: skip
+FitCsv = Annotated[Path, typer.Argument(help="A sweep CSV whose grid varies --layers, --hidden or --batch.")]
+FitJson = Annotated[str | None, typer.Option("--json", help="Write every fit, its intervals and the cost model's "
+                    "exponents as JSON ('-': stdout).")]  # fmt: skip
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
 Recalibrate = Annotated[bool, typer.Option("--recalibrate", help="Redo the machine's calibration (sigmoid's "
                         "route switch, the batched chunk rows) before measuring, and cache it.")]  # fmt: skip
@@ -147,8 +152,8 @@ Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
 FailOn = Annotated[str | None, typer.Option(
-    help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and by more "
-    "than the noise band.", show_default=False)]  # fmt: skip
+    help="Exit 1 when a method is slower than the baseline by more than this (10% or 0.1) and its 95% "
+    "interval lies above zero, or when it cannot be judged (too few rounds).", show_default=False)]  # fmt: skip
 Warmup = Annotated[int, typer.Option(min=0, help="Calls of each method discarded before timing.")]
 Segments = Annotated[str | None, typer.Option(
     help="Segments of backprop-checkpoint (it keeps each one's input): a count, or auto, the most that fit "
@@ -157,7 +162,7 @@ Segments = Annotated[str | None, typer.Option(
 Runs = Annotated[
     int | None,
     typer.Option(
-        min=1, help="Rounds timed per method [default: as many as --budget allows, 5 to 15].", show_default=False
+        min=1, help="Rounds timed per method [default: as many as --budget allows, 6 to 15].", show_default=False
     ),
 ]
 ResultsDir = Annotated[Path, typer.Argument(help="A directory of results (compare.json, sweep.csv, ...).")]

@@ -166,13 +166,14 @@ def sweep(
 
     from ..measure.conditions import pinned
     from ..render.console import console, progress_bar
-    from ..render.sweep import show_sweep
+    from ..render.sweep import plan_line, show_sweep
     from ..studies.sweep import run_sweep
 
     with pinned(threads), progress_bar(console(stderr=True)) as bar:
         task = bar.add_task("sweep", total=len(job.specs), info="")
         point = lambda s, m: bar.update(task, info=f"{s}: {m}")  # noqa: E731
-        result = run_sweep(job, conditions_of(ctx, threads, seed), point, on_done=lambda s: bar.advance(task))
+        result = run_sweep(job, conditions_of(ctx, threads, seed), point, on_done=lambda s: bar.advance(task),
+                           on_plan=lambda p: console().print(plan_line(p), highlight=False))  # fmt: skip
     show_sweep(console(), result)
 
 

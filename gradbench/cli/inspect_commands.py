@@ -14,17 +14,46 @@ from .check import check_command
 
 @app.command()
 def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, show_counts: a.ShowCounts = False,
-         force: a.Force = False) -> None:  # fmt: skip
+         fit: a.PlotFit = False, force: a.Force = False) -> None:  # fmt: skip
     """Plot a sweep: cost against N, and the ratio to backprop.
 
     Log-log, with fitted slopes and where the ratio crosses 10x, 100x, 1000x.
     """
     from ..render.console import console
+    from ..render.fit import fit_paths
     from ..render.plot import output_paths, plot_sweep
     from ..render.sweep import show_plot
 
     paths = output_paths(csv, out, force)
+    slices = output_paths(csv, fit_paths(paths[0])[0], force) if fit else None
     show_plot(console(), paths, plot_sweep(csv, paths[0], show_counts))
+    if slices:
+        from ..render.fit import plot_slices
+        from ..studies.fit import fit_sweep
+        from ..studies.sweep import read_sweep
+
+        rows = read_sweep(csv)
+        plot_slices(rows, fit_sweep(rows)[0], slices[0], show_counts)
+        console().print(f"wrote {slices[0]} and {slices[1]}", highlight=False)
+
+
+@app.command(name="fit")
+def fit_command(csv: a.FitCsv, json: a.FitJson = None, force: a.Force = False) -> None:
+    """Fit cost ~ L^a * H^b * B^c per method to a sweep's grid.
+
+    For FLOPs and time, each exponent with its 95% interval, beside the cost model's.
+    """
+    from ..io.files import check_outputs, write_json
+    from ..render.console import console
+    from ..render.fit import fit_document, show_fit
+    from ..studies.fit import fit_sweep
+    from ..studies.sweep import read_sweep
+
+    check_outputs({"--json": json}, force, inputs=(csv,))
+    fits, theories = fit_sweep(read_sweep(csv))
+    show_fit(console(stderr=json == "-"), fits, theories, str(csv))
+    if json:
+        write_json(json, fit_document(fits, theories, str(csv)))
 
 
 @app.command(name="accuracy")
@@ -62,9 +91,9 @@ app.command(name="check")(check_command)  # here, so that --help lists it betwee
 
 @app.command(name="diff")
 def diff_command(old: a.Old, new: a.New, fail_on: a.FailOn = None) -> None:
-    """A run against a baseline: the change, its noise, a verdict.
+    """A run against a baseline: the change, its interval, a verdict.
 
-    Per method, the median time's change within the noise band; --fail-on exits 1.
+    Per method, the median time's change with its 95% interval and a rank test's p-value; --fail-on exits 1.
     """
     from ..io.values import fraction
     from ..render.console import console

@@ -8,6 +8,8 @@ is within a factor of about 2 for the loop methods and errs high for the batched
 
 from __future__ import annotations
 
+import math
+
 from ..errors import GradbenchError
 from ..methods import predict
 from ..methods.costs import forward_pass
@@ -15,7 +17,7 @@ from ..model.mlp import MLP
 from ..model.ops import Counter
 from ..model.passes import forward
 from ..model.spec import Spec
-from .timing import once
+from .timing import MAX_ROUNDS, MIN_ROUND_S, MIN_ROUNDS, once
 
 
 def pass_seconds(spec: Spec) -> float:
@@ -33,6 +35,20 @@ def gradient_seconds(method: str, spec: Spec, t_pass: float) -> float:
     """One gradient by `method`: its passes, or its FLOPs in units of a forward pass's, whichever is more."""
     c, one = predict(method, spec), forward_pass(spec)
     return t_pass * max(c.forward_passes + c.backward_passes, c.flops / one.flops)
+
+
+def measure_seconds(t: float, budget_s: float, sampleable: bool) -> float:
+    """What timing.measure (by way of run.time_method) spends on a method whose gradient takes t seconds:
+    the warm-up and the traced peak (a call each), then rounds of loops of at least MIN_ROUND_S, 6 to 15
+    of them, within the budget; a sampleable method that would not fit MIN_ROUNDS rounds is sampled, and
+    spends its budget."""
+    if sampleable and t * MIN_ROUNDS > budget_s:
+        return budget_s
+    round_s = t * math.ceil(MIN_ROUND_S / max(t, 1e-9))
+    rounds = min(MAX_ROUNDS, max(MIN_ROUNDS, budget_s / round_s))
+    if round_s * MIN_ROUNDS > budget_s:
+        rounds = max(1, min(rounds, budget_s // round_s))
+    return 2 * t + rounds * round_s
 
 
 def duration(seconds: float) -> str:

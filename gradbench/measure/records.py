@@ -1,5 +1,6 @@
 """The one record of a measured method: it feeds every output (table, CSV, JSON, plot), so they can
-never disagree. Its fields are the CSV columns and JSON keys, in this order."""
+never disagree. Its fields are the JSON keys, in this order, and the CSV columns but for the rounds (the
+CSV keeps the summary)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,13 @@ class Measurement:
     peak_bytes: int | None = None  # peak bytes one gradient allocated, buffers included (tracemalloc); None:
     # not measured (a sampled method, whose full run was not made, or a peer)
     peak_predicted_bytes: int | None = None  # the closed form of footprint.py (None: a peer)
+    # 95% intervals (measure/stats.py): of the median time, from order statistics; of time_ratio, a bootstrap
+    # over this method's and backprop's rounds. NaN: fewer than 6 rounds (or a file from before they were kept).
+    time_low_s: float = math.nan
+    time_high_s: float = math.nan
+    time_ratio_low: float = math.nan
+    time_ratio_high: float = math.nan
+    round_times_s: tuple[float, ...] = ()  # seconds per gradient of each round, in the order timed (JSON only)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,7 +70,9 @@ class Measurement:
         return (self.time_q3_s - self.time_q1_s) / 2 / self.time_s if self.time_s > 0 else float("nan")
 
 
-COLUMNS = tuple(f.name for f in fields(Measurement))
+JSON_ONLY = ("round_times_s",)
+COLUMNS = tuple(f.name for f in fields(Measurement) if f.name not in JSON_ONLY)  # the CSV's, in order
+ADDED = ("time_low_s", "time_high_s", "time_ratio_low", "time_ratio_high")  # a CSV from before them lacks them
 SPEC_COLUMNS = ("layers", "hidden", "inputs", "outputs", "batch", "activation", "dtype", "seed")
 KEY = (*SPEC_COLUMNS, "method")  # what identifies a row of a sweep
 
@@ -78,6 +88,7 @@ _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "int": (int, "a whole number"),
     "float": ((int, float), "a number"),
     "bool": (bool, "true or false"),
+    "tuple[float, ...]": (list, "a list of numbers"),
 }
 POSITIVE = ("layers", "hidden", "inputs", "outputs", "batch", "n_params", "rounds", "sampled")
 TIMES = ("time_s", "time_q1_s", "time_q3_s", "time_min_s", "time_max_s", "time_ratio")
@@ -92,6 +103,10 @@ def impossible(r: Measurement) -> str | None:
         value = getattr(r, column)
         if not (math.isfinite(value) and value > 0):
             return f"{column} is {value}, not a positive finite time"
+    if r.round_times_s and len(r.round_times_s) != r.rounds:
+        return f"round_times_s holds {len(r.round_times_s)} times for {r.rounds} rounds"
+    if not all(math.isfinite(t) and t > 0 for t in r.round_times_s):
+        return "round_times_s holds a time that is not positive and finite"
     return None
 
 
@@ -124,6 +139,10 @@ def _cell(name: str, kind: str, value: object) -> object:
     types, what = _KINDS[base]
     if not isinstance(value, types) or (base != "bool" and isinstance(value, bool)):
         raise ValueError(f"{name} is {value!r:.40}, not {what}")
+    if isinstance(value, list):  # the rounds: numbers, read as floats
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise ValueError(f"{name} is {value!r:.40}, not {what}")
+        return tuple(float(v) for v in value)
     return float(value) if isinstance(value, int | float) and base == "float" else value
 
 

@@ -41,7 +41,7 @@ class Settings:
     peer: str | None = None
     threads: int = 1
     warmup: int = 1  # calls discarded before timing
-    runs: int | None = None  # rounds timed; None: as many as the budget allows (5 to 15)
+    runs: int | None = None  # rounds timed; None: as many as the budget allows (6 to 15)
     segments: SegmentChoice = None  # of checkpointed backprop; None: about sqrt(L); 'auto': to --memory
 
     def __post_init__(self) -> None:
@@ -191,10 +191,17 @@ def cold_peak(model: MLP, method: Method, opts: Options) -> int:
 def measurement(
     spec: Spec, name: str, run: Run, counts: Mapping[str, int | None], reference: Run, predicted_ratio: float
 ) -> Measurement:
-    """The record of one run, with its error and time ratio against the reference run."""
+    """The record of one run, with its error and time ratio against the reference run, each time and ratio
+    with its 95% interval (the ratio's unpaired: the methods were timed one after the other)."""
+    from .stats import median_interval, ratio_interval
+
     idx = run.indices
     g, ref = (run.gradient, reference.gradient) if idx is None else (run.gradient[idx], reference.gradient[idx])
     t = run.timing
+    low, high = median_interval(t.per_round)
+    ratio_low, ratio_high = (
+        (1.0, 1.0) if run is reference else ratio_interval(t.per_round, reference.timing.per_round, False)
+    )
     spec_and_counts: dict[str, Any] = {k: v for k, v in spec.as_dict().items() if k != "bias"} | dict(counts)
     return Measurement(
         method=name,
@@ -216,6 +223,11 @@ def measurement(
         rel_error=relative_error(g, ref),
         peak_bytes=run.peak_bytes,
         peak_predicted_bytes=run.peak_predicted,
+        time_low_s=low,
+        time_high_s=high,
+        time_ratio_low=ratio_low,
+        time_ratio_high=ratio_high,
+        round_times_s=t.per_round,
     )
 
 

@@ -1,5 +1,6 @@
 """Calibrated wall-clock measurement: warm-up, loops grown until a round is long enough, many rounds,
-median with its spread. The garbage collector is off while timing; BLAS threads are pinned by the caller.
+median with its spread, and every round's time kept (measure/stats.py draws the intervals from them).
+The garbage collector is off while timing; BLAS threads are pinned by the caller.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 MIN_ROUND_S = 0.005  # a round shorter than this is dominated by timer and loop overhead
-MIN_ROUNDS, MAX_ROUNDS = 5, 15
+MIN_ROUNDS, MAX_ROUNDS = 6, 15  # 6: the fewest whose min...max brackets the median at 95%
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Timing:
     stdev: float = math.nan  # the sample standard deviation over rounds (NaN for one round)
     estimated: bool = False
     sampled: int | None = None  # gradient entries actually timed, when extrapolated
+    per_round: tuple[float, ...] = ()  # seconds per call of each round, in the order timed
 
     def extrapolated(self, base: float, factor: float, sampled: int) -> Timing:
         """A sample's timing scaled to the full run, base + factor * (t - base) for every statistic t:
@@ -48,6 +50,7 @@ class Timing:
             max=f(self.max),
             mean=f(self.mean),
             stdev=factor * self.stdev,
+            per_round=tuple(f(t) for t in self.per_round),
             estimated=True,
             sampled=sampled,
         )
@@ -73,10 +76,12 @@ def quantile(sorted_values: list[float], q: float) -> float:
 
 
 def summarize(per_call: list[float], loops: int = 1) -> Timing:
+    """The statistics of rounds given in the order they were timed (kept so, for pairing)."""
     v = sorted(per_call)
     mean = statistics.fmean(v)
     stdev = statistics.stdev(v, mean) if len(v) > 1 else math.nan
-    return Timing(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v[0], v[-1], len(v), loops, mean, stdev)
+    q = (quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75))
+    return Timing(*q, v[0], v[-1], len(v), loops, mean, stdev, per_round=tuple(per_call))
 
 
 def once(fn: Callable[[], object]) -> float:

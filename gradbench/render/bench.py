@@ -8,15 +8,21 @@ from rich.console import Console
 from rich.table import Table
 
 from ..io.units import figures
+from .format import figure, interval
 
 if TYPE_CHECKING:
-    from ..studies.bench import Target
+    from ..studies.targets import Target
 
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
     quick = " (--quick: a quarter of the rounds, noisier)" if meta.get("quick") else ""
     title = f"gradbench targets{quick} on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
     out.print(bench_table(targets, title))
+    out.print("measured (a–b): its 95% interval over this run's rounds, paired where the two sides were "
+              "interleaved; not over reruns.", highlight=False)  # fmt: skip
+    if any(x.decided is False for x in targets):
+        out.print("*: the bound lies inside the interval: this run does not settle the target (the verdict "
+                  "reads the median); rerun it.", highlight=False)  # fmt: skip
     if not has_torch:
         out.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
 
@@ -30,5 +36,13 @@ def bench_table(targets: list[Target], title: str) -> Table:
     verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
     for x in targets:
         bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + figures(x.bound)
-        t.add_row(x.name, ("~" if x.estimated else "") + figures(x.measured), bound, verdict[x.holds], x.detail)
+        holds = verdict[x.holds] + ("*" if x.decided is False else "")
+        t.add_row(x.name, ("~" if x.estimated else "") + measured(x), bound, holds, x.detail)
     return t
+
+
+def measured(x: Target) -> str:
+    """The figure with its interval, `1.08 (1.06–1.10)`; `(exact)` for what is not timed."""
+    if x.exact:
+        return f"{figure(x.measured)} (exact)"
+    return f"{figure(x.measured)} {interval(x.low, x.high, figure)}".removesuffix(" -")

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..measure.records import Measurement
+from ..measure.stats import MIN_ROUNDS
 from ..methods import BACKPROP_CHECKPOINT, REFERENCE
-from .format import compact, label, ratio, seconds, size
+from .format import compact, figure, interval, label, ratio, seconds, size, unit_of
 from .tables import Column, fit
 
 UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
@@ -92,6 +93,18 @@ def mark(r: Measurement) -> str:
     return "~" if r.estimated else ""
 
 
+def time_interval(r: Measurement, unit: bool = True) -> str:
+    """The median time's 95% interval in the median's unit: `(3.40–3.52 ms)`, `(3.40–3.52)` beside it."""
+    name, size = unit_of(r.time_s)
+    text = interval(r.time_low_s, r.time_high_s, lambda t: figure(t / size))
+    return f"{text[:-1]} {name})" if unit and text != "-" else text
+
+
+def ratio_interval(r: Measurement) -> str:
+    """The time ratio's 95% interval; none for the reference, whose ratio is 1 by definition."""
+    return "" if r.method == REFERENCE.name else interval(r.time_ratio_low, r.time_ratio_high, figure)
+
+
 def _peak(r: Measurement) -> str:
     """The measured peak, or the predicted one (marked ~) for a method not run in full."""
     if r.peak_bytes is not None:
@@ -105,25 +118,28 @@ COMPARE_KEY: list[Column[Measurement]] = [Column("method", lambda r: label(r.met
 
 COMPARE_COLUMNS: list[Column[Measurement]] = [
     Column("N", lambda r: f"{r.n_params:,}", 6),
-    Column("fwd", lambda r: f"{r.forward_passes:,}", 2),
-    Column("bwd", lambda r: f"{r.backward_passes:,}", 2),
+    Column("fwd", lambda r: f"{r.forward_passes:,}", 3),
+    Column("bwd", lambda r: f"{r.backward_passes:,}", 3),
     Column("matmuls", lambda r: compact(r.matmuls), 4),
     Column("adds", lambda r: compact(r.adds), 5),
     Column("mults", lambda r: compact(r.multiplies), 5),
     Column("FLOPs", lambda r: compact(r.flops), 3),
     Column("time", lambda r: mark(r) + seconds(r.time_s), 1),
-    Column("IQR", spread, 3),
+    Column("time 95% CI", time_interval, 3, follows="time", joined=lambda r: _beside(time_interval(r, unit=False))),
+    Column("IQR", spread, 4),
     Column("mean ± σ", lambda r: _mean(r), 4),
     Column("peak", lambda r: _peak(r), 4),
     Column("runs", lambda r: str(r.rounds), 6),
     Column("time/bp", lambda r: mark(r) + ratio(r.time_ratio), 1),
+    Column("time/bp 95% CI", ratio_interval, 2, follows="time/bp", joined=lambda r: _beside(ratio_interval(r))),
     Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
     Column("rel.err", _error, 1),
 ]
 
 
 LEGEND = (
-    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, IQR: "
+    "fwd/bwd: forward/backward passes; mults: multiplies; time: median per gradient over the runs, (a–b): "
+    "its 95% interval over the runs (-: fewer than 6 runs), not over reruns; IQR: "
     "half its interquartile range, mean ± σ: mean and standard deviation; peak: the memory one gradient "
     "allocates, its buffers included (tracemalloc; ~: predicted in closed form, not run in full); "
     "/bp: ratio to backprop; "
@@ -144,6 +160,17 @@ def _passes(r: Measurement) -> str:
     return f"{r.forward_passes:,} forward passes"
 
 
+def _beside(interval: str) -> str:
+    """An interval joined to its value: nothing where there is none (its own column says `-`)."""
+    return "" if interval == "-" else interval
+
+
+def _between(r: Measurement) -> str:
+    """` (95% CI 133–137x)` after a ratio, or nothing where there is no interval."""
+    text = ratio_interval(r)
+    return "" if text in ("", "-") else f" (95% CI {text[1:-1]}x)"
+
+
 def reading(rows: list[Measurement]) -> list[str]:
     """What the numbers mean, one line per method measured against backprop, then the timing's warnings
     (a gradient that is not finite is non_finite()'s)."""
@@ -156,7 +183,7 @@ def reading(rows: list[Measurement]) -> list[str]:
         est = " (estimated)" if r.estimated else ""
         lines.append(
             f"{label(r.method)} did {_passes(r)} where {label(bp.method)} did {_passes(bp)}: "
-            f"{ratio(passes)} the passes, {ratio(r.time_ratio)} the time{est}; "
+            f"{ratio(passes)} the passes, {ratio(r.time_ratio)}{_between(r)} the time{est}; "
             f"FLOPs predict {ratio(r.predicted_ratio)}."
         )
     unstable = [f"{r.method} ({spread(r)})" for r in rows if r.spread > UNSTABLE]
@@ -165,9 +192,14 @@ def reading(rows: list[Measurement]) -> list[str]:
             f"! unstable timing: {', '.join(unstable)} spread more than ±{UNSTABLE:.0%} around the "
             "median; the machine was busy: rerun, or raise --budget for more rounds."
         )
+    few = [r.method for r in rows if r.rounds < MIN_ROUNDS]
+    if few:
+        lines.append(f"- no 95% interval for {', '.join(few)}: fewer than {MIN_ROUNDS} runs (raise --budget or "
+                     f"--runs); {MIN_ROUNDS - 1} runs cannot bracket a median at 95%.")  # fmt: skip
     if any(r.estimated for r in rows):
         lines.append(
-            "~ estimated: timed on a random sample of the perturbations and extrapolated to all N; "
-            "counts from the cost model; rel.err over the sampled entries."
+            "~ estimated: timed on a random sample of the perturbations and extrapolated to all N (its "
+            "interval covers the sample's rounds, not the extrapolation); counts from the cost model; "
+            "rel.err over the sampled entries."
         )
     return lines

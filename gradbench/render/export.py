@@ -7,7 +7,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..io.files import STDOUT, meta_path, write_json, write_text
-from ..measure.records import Measurement, frame
+from ..measure.records import JSON_ONLY, Measurement, frame
+from ..measure.stats import DESCRIPTION
 
 if TYPE_CHECKING:
     from ..studies.accuracy import Point
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def write_rows(rows: list[Measurement], meta: dict[str, Any], csv: str | None, json_path: str | None) -> None:
-    """The rows to --csv (with PATH.meta.json) and --json, where asked for."""
+    """The rows to --csv (with PATH.meta.json) and --json, where asked for, with what their intervals are."""
+    meta = {**meta, "intervals": DESCRIPTION}
     if csv:
         write_rows_csv(rows, meta, csv)
     if json_path:
@@ -30,8 +32,10 @@ def write_rows_csv(rows: list[Measurement], meta: dict[str, Any], path: str) -> 
 
 
 def write_rows_json(rows: list[Measurement], meta: dict[str, Any], path: str) -> None:
-    """{"metadata": {...}, "rows": [...]}."""
+    """{"metadata": {...}, "rows": [...]}: each row's summary, then its rounds (the CSV has the summary only)."""
     records = json.loads(frame(rows).to_json(orient="records", double_precision=15))
+    for record, r in zip(records, rows):
+        record.update({name: list(getattr(r, name)) for name in JSON_ONLY})
     write_json(path, {"metadata": meta, "rows": records})
 
 

@@ -4,7 +4,9 @@ ratios, counts, and the label and colour of a method or peer (from the registrie
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+from ..io.units import TIME_UNITS
 from ..io.units import in_unit as in_unit
 from ..io.units import seconds as seconds
 from ..io.units import size as size
@@ -26,6 +28,23 @@ def color(name: str) -> str:
 
 def ratio(x: float) -> str:
     return f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"
+
+
+def interval(low: float | None, high: float | None, number: Callable[[float], str]) -> str:
+    """A 95% interval, `(138–145)`; `-` where there is none (too few rounds, or a file without them)."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return f"({number(low)}–{number(high)})"
+
+
+def figure(x: float) -> str:
+    """A figure of an interval, three significant figures kept: 141, 4.40, 1.28."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:#.3g}".rstrip(".")
+
+
+def unit_of(t: float) -> tuple[str, float]:
+    """The unit `seconds` writes t in, and its size."""
+    return next(((u, z) for u, z in TIME_UNITS if t >= z), TIME_UNITS[-1])
 
 
 def compact(n: float | None) -> str:

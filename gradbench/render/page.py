@@ -43,17 +43,21 @@ def _picture(path: Path, alt: str, base: Path) -> list[str]:
 
 def _compare(path: Path, base: Path) -> list[str]:
     from ..studies.diff import load
+    from .compare import ratio_interval, time_interval
     from .format import label, ratio, seconds
 
     rows = load(path)
     if not rows:
         raise GradbenchError(f"{path} has no rows")
-    body = [[label(r.method), f"{r.forward_passes:,} + {r.backward_passes:,}", seconds(r.time_s), ratio(r.time_ratio),
-             ratio(r.predicted_ratio), "ref" if r.time_ratio == 1 and r.rel_error == 0 else f"{r.rel_error:.1e}"]
+    body = [[label(r.method), f"{r.forward_passes:,} + {r.backward_passes:,}",
+             f"{seconds(r.time_s)} {time_interval(r, unit=False)}".removesuffix(" -"),
+             f"{ratio(r.time_ratio)} {ratio_interval(r)}".strip().removesuffix(" -"), ratio(r.predicted_ratio),
+             "ref" if r.time_ratio == 1 and r.rel_error == 0 else f"{r.rel_error:.1e}"]
             for r in rows]  # fmt: skip
     r0 = rows[0]
     return [f"## One gradient, every way (L={r0.layers}, H={r0.hidden}, B={r0.batch}, N={r0.n_params:,})", "",
-            markdown_table(["method", "fwd + bwd passes", "time", "time/bp", "FLOPs/bp", "rel.err"], body)]  # fmt: skip
+            markdown_table(["method", "fwd + bwd passes", "time (95% CI)", "time/bp (95% CI)", "FLOPs/bp", "rel.err"],
+                           body), "", "(a–b): the 95% interval over the run's rounds, not over reruns."]  # fmt: skip
 
 
 def _sweep(path: Path, base: Path) -> list[str]:
@@ -125,13 +129,23 @@ def _bench(path: Path, base: Path) -> list[str]:
     def verdict(x: dict[str, Any]) -> str:
         return {True: "yes", False: "**no**", None: "-"}[x["holds"]]
 
+    def measured(x: dict[str, Any]) -> str:
+        """The figure, with its 95% interval where the file has one (bench.json from 0.3 on)."""
+        low, high = x.get("low"), x.get("high")
+        shown = ("~" if x.get("estimated") else "") + figures(x["measured"])
+        if x.get("exact"):
+            return f"{shown} (exact)"
+        if isinstance(low, float) and isinstance(high, float) and math.isfinite(low + high):
+            return f"{shown} ({figures(low)}–{figures(high)})"
+        return shown
+
     targets = [x for x in doc["targets"] if isinstance(x.get("measured"), float) and math.isfinite(x["measured"])]
-    rows = [[x["name"], ("~" if x.get("estimated") else "") + figures(x["measured"]), bound(x), verdict(x)]
-            for x in targets]  # fmt: skip
+    rows = [[x["name"], measured(x), bound(x), verdict(x)] for x in targets]
+    measured_header = "measured (95% CI)" if any("(" in r[1] for r in rows) else "measured"
     return [
         "## Performance targets (ratios within one run)",
         "",
-        markdown_table(["target", "measured", "bound", "holds"], rows),
+        markdown_table(["target", measured_header, "bound", "holds"], rows),
     ]
 
 

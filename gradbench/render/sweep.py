@@ -12,7 +12,7 @@ from rich.table import Table
 from ..io.files import meta_path
 from ..measure.records import Measurement
 from ..methods import REFERENCE
-from .compare import mark
+from .compare import mark, ratio_interval, time_interval
 from .console import console
 from .format import label, ratio, seconds
 from .tables import Column, fit
@@ -20,7 +20,7 @@ from .tables import Column, fit
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..studies.sweep import SweepResult
+    from ..studies.sweep import Plan, SweepResult
 
 
 GridPoint = dict[str, Measurement]  # one grid point's rows, by method
@@ -28,7 +28,7 @@ GridPoint = dict[str, Measurement]  # one grid point's rows, by method
 
 def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> list[Table]:
     """One line per grid point: N, backprop's time, and every other method's time ratio to it, in as
-    many tables as the width needs (each keyed by L, H, B)."""
+    many tables as the width needs (each keyed by L, H, B); then their 95% intervals, in the same order."""
     ref = REFERENCE.name
     points: dict[tuple[int, int, int], GridPoint] = {}
     for r in rows:
@@ -41,6 +41,9 @@ def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> lis
     def time_ratio(m: str) -> Callable[[GridPoint], str]:
         return lambda p: mark(p[m]) + ratio(p[m].time_ratio) if m in p else "-"
 
+    def between(m: str) -> Callable[[GridPoint], str]:
+        return lambda p: ratio_interval(p[m]) if m in p else "-"
+
     keys: list[Column[GridPoint]] = [
         Column("L", lambda p: str(first(p).layers)),
         Column("H", lambda p: str(first(p).hidden)),
@@ -51,8 +54,26 @@ def sweep_tables(rows: list[Measurement], width: int, wide: bool = False) -> lis
         Column(ref, lambda p: seconds(p[ref].time_s) if ref in p else "-", 1),
         *(Column(label(m), time_ratio(m), 2) for m in methods),
     ]
+    intervals: list[Column[GridPoint]] = [
+        Column(ref, lambda p: time_interval(p[ref]) if ref in p else "-", 1),
+        *(Column(label(m), between(m), 2) for m in methods),
+    ]
+    grid = list(points.values())
     title = f"time per gradient relative to {ref} (~ estimated)"
-    return fit(list(points.values()), keys, columns, width, title, wide)
+    below = "95% intervals of the above, over the runs of each point (-: fewer than 6 runs)"
+    return [*fit(grid, keys, columns, width, title, wide), *fit(grid, keys, intervals, width, below, wide)]
+
+
+def plan_line(plan: Plan) -> str:
+    """The grid's size and the predicted time, said before the sweep starts."""
+    from ..measure.estimate import duration
+
+    grid = " × ".join(f"{name} {', '.join(map(str, values))}" for name, values in plan.axes.items())
+    done = plan.points - plan.todo
+    left = f"; {done} already in the file, {plan.todo} to measure" if done else ""
+    return (f"sweep of {plan.points:,} points, every combination of {grid}, {plan.methods} methods each{left}: "
+            f"predicted about {duration(plan.expected_s)} (at most {duration(plan.bound_s)}, every method "
+            "taking its --budget)")  # fmt: skip
 
 
 def show_sweep(out: Console, result: SweepResult) -> None:

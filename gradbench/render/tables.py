@@ -1,6 +1,7 @@
 """Tables that fit the terminal: every column declares a priority, and the columns that do not fit
 the width move, in priority order, to a second table (keyed by the same leading columns) instead of
-being cut or silently dropped. `wide` puts every column in one table.
+being cut or silently dropped. `wide` puts every column in one table. A column that `follows` another
+(an interval after its value) is joined to it, `141x (138–145)`, where the two land side by side.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Column(Generic[Row]):
     priority: int = 1  # 1: in the first table whatever the width; higher moves out first
     justify: str = "right"
     wrap: bool = False  # free text may wrap; numbers never do
+    follows: str | None = None  # the header of the column this one is joined to when beside it
+    joined: Callable[[Row], str] | None = None  # its cell when joined (default: `cell`)
 
 
 MIN_TEXT = 24  # columns a wrapping text column needs to be read
@@ -36,8 +39,26 @@ def natural_width(table: Table) -> int:
     return Measurement.get(console, console.options, table).maximum
 
 
+def _both(value: Callable[[Row], str], extra: Callable[[Row], str]) -> Callable[[Row], str]:
+    return lambda r: f"{value(r)} {extra(r)}".rstrip()
+
+
+def joined(columns: Sequence[Column[Row]]) -> list[Column[Row]]:
+    """The columns with each one that follows its neighbour merged into it: `value (low–high)`, headed
+    `value (what follows)`."""
+    out: list[Column[Row]] = []
+    for c in columns:
+        if out and c.follows is not None and out[-1].header == c.follows:
+            header = f"{c.follows} ({c.header.removeprefix(c.follows).strip()})"
+            out[-1] = Column(header, _both(out[-1].cell, c.joined or c.cell), justify=out[-1].justify)
+        else:
+            out.append(c)
+    return out
+
+
 def build(rows: Sequence[Row], columns: Sequence[Column[Row]], title: str | None = None) -> Table:
     t = Table(title=title, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = joined(columns)
     for c in columns:
         t.add_column(c.header, justify=c.justify, no_wrap=not c.wrap, overflow="fold")  # type: ignore[arg-type]
     for r in rows:

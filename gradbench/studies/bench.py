@@ -1,7 +1,8 @@
 """The performance targets, each measured as a ratio within one run and checked against its bound.
 
 Ratios, not absolute times: the machine is shared and noisy, and a ratio of two interleaved timings
-cancels most of that. Used by `gradbench bench`; the figures go in the README.
+cancels most of that. Each ratio has its 95% interval over the run's rounds (measure/stats.py): paired
+where the two sides were interleaved round by round. Used by `gradbench bench`; the figures go in the docs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import statistics
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import partial
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import CheckFailed
 from ..io.units import seconds
 from ..measure.run import time_method
+from ..measure.stats import median_interval, ratio_interval, scaled
 from ..measure.timing import interleaved
 from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient, predict
 from ..methods.registry import METHODS, Options
@@ -26,39 +27,7 @@ from ..model.mlp import MLP
 from ..model.ops import Counter
 from ..model.passes import forward
 from ..model.spec import Spec
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    measured: float
-    bound: float | None  # None: reported, not bounded
-    kind: str  # "max": measured <= bound; "min": measured >= bound
-    detail: str
-    estimated: bool = False
-
-    @property
-    def holds(self) -> bool | None:
-        if self.bound is None:
-            return None
-        return self.measured <= self.bound if self.kind == "max" else self.measured >= self.bound
-
-    def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "holds": self.holds}
-
-
-@dataclass(frozen=True)
-class Effort:
-    """How long the targets are measured: in full, or `quick` (for CI: a quarter of each target's rounds,
-    at least one, and a sixth of its timing budget): the same targets and bounds, noisier."""
-
-    quick: bool = False
-
-    def rounds(self, full: int) -> int:
-        return max(1, full // 4) if self.quick else full
-
-    def budget(self, full_s: float) -> float:
-        return full_s / 6 if self.quick else full_s
+from .targets import FULL, Effort, Target, paired, unpaired
 
 
 def label(spec: Spec) -> str:
@@ -82,14 +51,13 @@ def backprop_near_flop_bound(spec: Spec = LARGE, rounds: int = 9) -> Target:
         },
         rounds=rounds,
     )
-    r = t["gradient"].median / t["pass"].median
-    return Target(
+    return Target.of(
         f"{BACKPROP.name} / forward pass time, {label(spec)}",
-        r,
-        1.1 * flop_ratio,
-        "max",
-        f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {seconds(t['pass'].median)}, "
+        bound=1.1 * flop_ratio,
+        kind="max",
+        detail=f"matmul FLOP ratio {flop_ratio:.4g}; forward pass {seconds(t['pass'].median)}, "
         f"{BACKPROP.name} {seconds(t['gradient'].median)}",
+        ratio=paired(t, "gradient", "pass"),
     )
 
 
@@ -104,13 +72,12 @@ def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
             forward(model, W, b, c)
 
     t = interleaved({"loop": lambda: gradient(model, FORWARD.name), "passes": passes}, rounds=rounds)
-    r = t["loop"].median / t["passes"].median
-    return Target(
+    return Target.of(
         f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
-        r,
-        1.10,
-        "max",
-        f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
+        bound=1.10,
+        kind="max",
+        detail=f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
+        ratio=paired(t, "loop", "passes"),
     )
 
 
@@ -123,22 +90,22 @@ def batched_speedup(spec: Spec, bound: float | None, budget_s: float) -> list[Ta
     )
     est = loop.estimated or fast.estimated
     return [
-        Target(
+        Target.of(
             f"{FORWARD.name} / {FORWARD_BATCHED.name} time, {label(spec)}",
-            loop.median / fast.median,
-            bound,
-            "min",
-            f"N = {model.n_params:,}; loop {seconds(loop.median)}"
-            f"{' (estimated)' if loop.estimated else ''}, batched {seconds(fast.median)}",
-            est,
+            bound=bound,
+            kind="min",
+            detail=f"N = {model.n_params:,}; loop {seconds(loop.median)}"
+            f"{' (estimated)' if loop.estimated else ''}, batched {seconds(fast.median)}; timed one after the other",
+            estimated=est,
+            ratio=unpaired(loop, fast),
         ),
-        Target(
+        Target.of(
             f"{FORWARD_BATCHED.name} / {BACKPROP.name} time, {label(spec)}",
-            fast.median / bp.median,
-            None,
-            "max",
-            "the batched finite difference is still N+1 loss evaluations",
-            fast.estimated,
+            bound=None,
+            kind="max",
+            detail="the batched finite difference is still N+1 loss evaluations",
+            estimated=fast.estimated,
+            ratio=unpaired(fast, bp),
         ),
     ]
 
@@ -157,18 +124,18 @@ def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]
     memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
     predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
     extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
-    time = t[BACKPROP_CHECKPOINT.name].median / t[BACKPROP.name].median
     mib = f"{peaks[BACKPROP.name] / 2**20:.2f} -> {peaks[BACKPROP_CHECKPOINT.name] / 2**20:.2f} MiB"
     name = f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name}"
     return [
         Target(f"{name} peak memory, {label(spec)}", memory, 0.5 if bounded else None, "max",
-               f"{mib}; closed form {predicted:.3f}"),
-        Target(f"{name} time, {label(spec)}", time, 1.5 if bounded else None, "max",
-               f"recomputed FLOPs: +{extra:.1%} of a forward-backward's (at most one forward pass)"),
+               f"{mib}; closed form {predicted:.3f}", exact=True),
+        Target.of(f"{name} time, {label(spec)}", bound=1.5 if bounded else None, kind="max",
+                  detail=f"recomputed FLOPs: +{extra:.1%} of a forward-backward's (at most one forward pass)",
+                  ratio=paired(t, BACKPROP_CHECKPOINT.name, BACKPROP.name)),
     ]  # fmt: skip
 
 
-def gemm_share(spec: Spec, rounds: int = 5) -> Target:
+def gemm_share(spec: Spec, rounds: int = 7) -> Target:
     """Where forward-batched's time goes: the time of its GEMMs alone (the same shapes and number, into
     reused buffers) over the time of the whole method. The rest is elementwise work (activations, the
     bias adds, copies and the loss) that counts one FLOP per element, so the fraction of the GEMM peak
@@ -193,9 +160,9 @@ def gemm_share(spec: Spec, rounds: int = 5) -> Target:
             np.dot(a, b, out)
 
     t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=rounds)
-    share = t["gemms"].median / t["method"].median
     detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
-    return Target(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", share, None, "min", detail)
+    return Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
+                     detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
 
 
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
@@ -214,14 +181,16 @@ def gemm_peak(dtype: str = "float64", rounds: int = 9) -> float:
 def distance_to_peak(peak: float, rounds: int = 7) -> list[Target]:
     """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80 of the GEMM peak) and of forward-batched at
     3x100x32 (bound: 0.60; its GEMMs alone reach about 0.72, gemm_share says how much of its time they
-    take), as fractions of the peak."""
+    take), as fractions of the peak. The interval is the method's rounds'; the peak is taken as measured."""
     out = []
     for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), 0.60)):
         model = MLP.build(spec)
         flops = predict(method.name, spec).flops  # the cost model: equal to the counters (test_counts.py)
-        achieved = flops / interleaved({"m": partial(gradient, model, method.name)}, rounds=rounds)["m"].median
-        detail = f"{achieved / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
-        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", achieved / peak, bound, "min", detail))
+        t = interleaved({"m": partial(gradient, model, method.name)}, rounds=rounds)["m"]
+        low, high = scaled(median_interval(t.per_round), flops / peak)
+        detail = f"{flops / t.median / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", flops / t.median / peak, bound, "min",
+                          detail, low=low, high=high))  # fmt: skip
     return out
 
 
@@ -257,12 +226,12 @@ def versus_floor(spec: Spec, bound: float = 1.15, rounds: int = 21) -> Target:
     floor = straight_line(model)
     assert np.allclose(floor(), gradient(model, BACKPROP.name).gradient, rtol=1e-12, atol=1e-15)
     t = interleaved({"ours": partial(gradient, model, BACKPROP.name), "floor": floor}, rounds=rounds)
-    ours, base = t["ours"].median, t["floor"].median
-    detail = f"ours {seconds(ours)}, floor {seconds(base)}"
-    return Target(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", ours / base, bound, "max", detail)
+    detail = f"ours {seconds(t['ours'].median)}, floor {seconds(t['floor'].median)}"
+    return Target.of(f"{BACKPROP.name} / straight-line NumPy floor time, {label(spec)}", bound=bound, kind="max",
+                     detail=detail, ratio=paired(t, "ours", "floor"))  # fmt: skip
 
 
-def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 5) -> list[Target]:
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 7) -> list[Target]:
     """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
     forward difference at 3x100x32, its whole gradient: its GEMMs are small). Each round times one call
     at each setting, the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). At the
@@ -285,10 +254,11 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
                 with pinned(n):
                     taken.append(once(fn))
         one, many = (statistics.median(taken[1:]) for taken in times.values())
+        low, high = ratio_interval(times[1][1:], times[threads][1:], paired=True)
         part = "" if indices is None else f"{len(indices)} entries, "
         detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
-                          None, "min", detail))  # fmt: skip
+                          None, "min", detail, low=low, high=high))  # fmt: skip
     return out
 
 
@@ -301,12 +271,15 @@ def startup(argv: list[str], bound: float, runs: int) -> Target:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "gradbench", *argv], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
+    low, high = median_interval(times)
     return Target(
         f"wall time: gradbench {' '.join(argv)} (s)",
         statistics.median(times),
         bound,
         "max",
         f"median of {runs} runs; min {seconds(min(times))}",
+        low=low,
+        high=high,
     )
 
 
@@ -317,17 +290,17 @@ def versus_torch(spec: Spec, bound: float | None, threads: int, rounds: int = 9)
     model = MLP.build(spec)
     peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
     t = interleaved({"ours": lambda: gradient(model, BACKPROP.name), "peer": peer}, rounds=rounds)
-    return Target(
+    return Target.of(
         f"{BACKPROP.name} / {peers.TORCH.label} time, {label(spec)}",
-        t["ours"].median / t["peer"].median,
-        bound,
-        "max",
-        f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}",
+        bound=bound,
+        kind="max",
+        detail=f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}",
+        ratio=paired(t, "ours", "peer"),
     )
 
 
 def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True,
-                effort: Effort = Effort()) -> list[Target]:  # fmt: skip
+                effort: Effort = FULL) -> list[Target]:  # fmt: skip
     r, budget = effort.rounds, effort.budget
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
         ("backprop near its FLOP bound", lambda: backprop_near_flop_bound(LARGE, r(9))),
@@ -343,12 +316,12 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
             )
             for L in (4, 8, 16, 32, 64)
         ),
-        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32), r(5))),
+        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32), r(7))),
         ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak("float64", r(9)), r(7))),
         ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10), rounds=r(21))),
-        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(8), rounds=r(5))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(8), rounds=r(7))),
         ("start-up: --help", lambda: startup(["--help"], 0.5, r(7))),
-        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, r(3))),
+        ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, r(6))),
     ]
     if torch:
         for dtype in ("float64", "float32"):

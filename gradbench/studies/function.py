@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..measure.stats import median_interval, ratio_interval
 from ..measure.timing import measure, once
 from ..methods import CENTRAL, COMPLEX, numeric
 from ..methods.registry import METHODS, Method, relative_error
@@ -37,6 +38,10 @@ class FunctionRow:
     reference: bool = False  # the row the others are measured against
     estimated: bool = False  # timed on `entries` sampled entries and extrapolated to all N
     entries: int = 0  # entries computed
+    time_low_s: float = math.nan  # 95% intervals of the time and the ratio (measure/stats.py; NaN: < 6 rounds)
+    time_high_s: float = math.nan
+    time_ratio_low: float = math.nan
+    time_ratio_high: float = math.nan
 
     def as_dict(self) -> dict[str, Any]:
         return vars(self).copy()
@@ -140,7 +145,7 @@ def _rows(counted: Callable[[np.ndarray], Any], calls: list[int], x0: np.ndarray
     torch_grad = _torch_gradient(f, x0)
     if torch_grad is not None:
         ways["torch.autograd"] = torch_grad
-    results, evaluations, timings = {}, {}, {}
+    results, evaluations, timings, rounds = {}, {}, {}, {}
     for name, way in ways.items():
         on_step(name)
         calls[0] = 0
@@ -148,11 +153,18 @@ def _rows(counted: Callable[[np.ndarray], Any], calls: list[int], x0: np.ndarray
         sampled = name in METHODS and idx is not None
         per_entry = _calls_per_entry(METHODS[name]) if name in METHODS else 0
         evaluations[name] = calls[0] + (n - k) * per_entry if name in METHODS else None  # all N: k's + the rest
-        timings[name] = measure(way, budget_s, warmup=0 if sampled else 1).median * (n / k if sampled else 1)
+        timing, scale = measure(way, budget_s, warmup=0 if sampled else 1), (n / k if sampled else 1)
+        timings[name], rounds[name] = timing.median * scale, [t * scale for t in timing.per_round]
     reference = YOURS if grad is not None else CENTRAL.name
     chosen = slice(None) if idx is None else idx
+
+    def intervals(name: str) -> tuple[float, float, float, float]:
+        ratio = (1.0, 1.0) if name == reference else ratio_interval(rounds[name], rounds[reference], paired=False)
+        return (*median_interval(rounds[name]), *ratio)
+
     return [FunctionRow(name, evaluations[name], timings[name],
                         timings[name] / timings[reference] if timings[reference] > 0 else math.nan,
                         relative_error(results[name].ravel()[chosen], results[reference].ravel()[chosen]),
-                        name == reference, name in METHODS and idx is not None, k if name in METHODS else n)
+                        name == reference, name in METHODS and idx is not None, k if name in METHODS else n,
+                        *intervals(name))
             for name in ways]  # fmt: skip

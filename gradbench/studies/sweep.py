@@ -20,6 +20,7 @@ from ..io.files import append, check_writable, cut_to, locked, meta_path, real, 
 from ..measure.conditions import Conditions, metadata
 from ..measure.estimate import refuse_past
 from ..measure.records import (
+    ADDED,
     BOOLEAN,
     COLUMNS,
     INTEGER,
@@ -32,6 +33,7 @@ from ..measure.records import (
     impossible,
 )
 from ..measure.run import Settings, measure_methods
+from ..measure.stats import DESCRIPTION
 from ..methods import REFERENCE
 from ..model.spec import Spec
 
@@ -58,10 +60,11 @@ def read_sweep(path: Path, need_rows: bool = True) -> list[Measurement]:
     return parse_sweep(text, path, need_rows)
 
 
-def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measurement]:
-    """Rows of a sweep CSV: exactly the Measurement columns, every cell of its column's kind and range,
-    each row read back into the record. Anything else is refused with the reason. An empty text is a
-    sweep stopped before its first point (no rows)."""
+def parse_sweep(text: str, path: Path, need_rows: bool = True, resuming: bool = False) -> list[Measurement]:
+    """Rows of a sweep CSV: exactly the Measurement columns (to read, a file from before the intervals may
+    lack them; to resume, it must not: its rows would not line up), every cell of its column's kind and
+    range, each row read back into the record. Anything else is refused with the reason. An empty text is
+    a sweep stopped before its first point (no rows)."""
     import io
 
     import pandas as pd
@@ -76,9 +79,13 @@ def parse_sweep(text: str, path: Path, need_rows: bool = True) -> list[Measureme
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise GradbenchError(f"{path} is not a sweep CSV: it cannot be parsed ({reason})") from None
     missing = [c for c in COLUMNS if c not in table.columns]
+    if not resuming and set(missing) <= set(ADDED) and len(table.columns) == len(COLUMNS) - len(missing):
+        table = table.assign(**dict.fromkeys(missing, "nan"))  # a 0.2.0 sweep: no intervals, read as NaN
+        missing = []
     if missing or len(table.columns) != len(COLUMNS):
         what = f"missing columns {', '.join(missing[:4])}" + ("..." if len(missing) > 4 else "")
-        raise GradbenchError(f"{path} is not a sweep CSV: {what if missing else 'extra columns'}")
+        raise GradbenchError(f"{path} is not a sweep CSV{' to resume' if resuming else ''}: "
+                             f"{what if missing else 'extra columns'}")  # fmt: skip
     if need_rows and table.empty:
         raise GradbenchError(f"{path} is a sweep CSV with no rows")
     for column in NUMERIC:
@@ -166,6 +173,39 @@ def predict_seconds(sweep: Sweep) -> float:
     return 1.3 * len(sweep.specs) * per_point
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep is about to measure, stated before it starts."""
+
+    axes: dict[str, list[int]]  # the grid's values of L, H and B: the sweep is every combination
+    points: int  # in the grid
+    todo: int  # not already in the file
+    methods: int
+    expected_s: float  # from the cost model and one timed forward pass per point (measure/estimate.py)
+    bound_s: float  # every method of every point to measure taking its whole budget (predict_seconds)
+
+
+def plan(sweep: Sweep, done: set[tuple[str, ...]]) -> Plan:
+    """The grid, the points left to measure and how long they should take."""
+    from ..measure.estimate import gradient_seconds, measure_seconds, pass_seconds
+    from ..methods.registry import METHODS
+
+    todo = [s for s in sweep.specs if any(row_key([*_values(s), m]) not in done for m in sweep.methods)]
+    measured = set(sweep.methods) | {REFERENCE.name}  # the reference is measured at every point
+    expected = 0.0
+    for spec in todo:
+        t_pass = pass_seconds(spec)
+        expected += sum(measure_seconds(gradient_seconds(m, spec, t_pass), sweep.settings.budget_s,
+                                        METHODS[m].sampleable) for m in measured)  # fmt: skip
+    axes = {name: sorted({getattr(s, name) for s in sweep.specs}) for name in ("layers", "hidden", "batch")}
+    bound = predict_seconds(sweep) * len(todo) / len(sweep.specs)
+    return Plan(axes, len(sweep.specs), len(todo), len(sweep.methods), expected, bound)
+
+
+def _values(spec: Spec) -> list[Any]:
+    return [getattr(spec, c) for c in SPEC_COLUMNS]
+
+
 def check(sweep: Sweep, yes: bool = False) -> None:
     """Refuse, before any work, an output that cannot be written or would be lost, a point too big for
     memory, or a grid predicted to run past LIMIT_S without --yes."""
@@ -208,7 +248,7 @@ def _history(sweep: Sweep, path: Path, run: dict[str, Any], conditions: dict[str
     runs.append({**run, "methods": sweep.methods})
     grid = {**sweep.grid_text, "methods": sweep.methods, "budget_s": sweep.settings.budget_s,
             "memory_bytes": sweep.settings.memory}  # fmt: skip
-    return {**run, "grid": grid, "sweep": conditions, "runs": runs}
+    return {**run, "grid": grid, "sweep": conditions, "runs": runs, "intervals": DESCRIPTION}
 
 
 def run_sweep(
@@ -216,9 +256,11 @@ def run_sweep(
     conditions: Conditions,
     on_point: Callable[[Spec, str], None] | None = None,
     on_done: Callable[[Spec], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> SweepResult:
-    """Measure every point not already in the CSV, one writer at a time. A --force run over an existing
-    file writes CSV.partial and renames it onto the CSV only when complete: the old file is never cut short."""
+    """Measure every point not already in the CSV, one writer at a time, saying first (on_plan) what it
+    will measure and how long that should take. A --force run over an existing file writes CSV.partial and
+    renames it onto the CSV only when complete: the old file is never cut short."""
     with locked(sweep.path, "sweep"):
         exists = sweep.path.exists()
         if exists and not (sweep.resume or sweep.force):  # made since check() by something else: keep it
@@ -230,8 +272,10 @@ def run_sweep(
         dropped = 0
         if resume:  # every check reads; the file is changed only once all of them pass
             text, dropped = whole_lines(path)  # its whole lines: columns and cells checked by parse_sweep
-            done = done_keys(parse_sweep(text, path, need_rows=False), sweep.specs[0])
+            done = done_keys(parse_sweep(text, path, need_rows=False, resuming=True), sweep.specs[0])
         meta = _history(sweep, path, metadata(conditions), sweep.conditions(conditions.threads))
+        if on_plan:
+            on_plan(plan(sweep, done))
         if dropped:
             cut_to(path, os.path.getsize(path) - dropped)
         write_json(meta_path(path), meta)
@@ -264,8 +308,7 @@ def _measure_points(
     skipped, kept, header = 0, 0, os.fstat(fd).st_size == 0
     try:
         for spec in sweep.specs:
-            spec_values = [getattr(spec, c) for c in SPEC_COLUMNS]
-            todo = [m for m in sweep.methods if row_key([*spec_values, m]) not in done]
+            todo = [m for m in sweep.methods if row_key([*_values(spec), m]) not in done]
             if todo:
                 on_method = partial(on_point, spec) if on_point else None
                 rows = measure_methods(spec, todo, sweep.settings, on_method=on_method)
