@@ -1,25 +1,29 @@
 """Limits measured per shape, in the same run: each method against its own GEMMs timed bare at their
 shapes (measure/limits.py), and our backprop against torch's split into what is the BLAS's and what is
-ours. A bound judged here holds on any CPU whose BLAS is as fast at these shapes as at its square peak or
-slower, because the limit moves with the CPU; a bound judged against one square GEMM's peak does not.
-
-Each function returns (name, measured, bound, kind, detail, timing): the bench wraps it in its Target.
+ours. A limit measured at the method's shapes moves with the CPU: where (1024 x 100) @ (100 x 100) runs
+at 0.45 of the square GEMM's peak, no method of those shapes can do better, and a bound judged against
+the square peak fails for the BLAS, not for us.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ..io.units import seconds
 from ..measure.limits import numpy_gemms, torch_gemms
-from ..measure.timing import Timing, interleaved
-from ..methods import BACKPROP, FORWARD_BATCHED, gradient
+from ..measure.timing import interleaved
+from ..methods import BACKPROP, FORWARD_BATCHED, gradient, predict
 from ..methods.costs import backward_gemms, batched_gemms, forward_gemms
 from ..methods.registry import Options
 from ..model.mlp import MLP
 from ..model.spec import Spec
+from .targets import Ratio, Target, paired
 
-Result = tuple[str, float, float | None, str, str, dict[str, Timing]]
+
+def label(spec: Spec) -> str:
+    return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + ("" if spec.dtype == "float64" else f" {spec.dtype}")
 
 
 def gemms_of(name: str, spec: Spec) -> list[Any]:
@@ -29,46 +33,60 @@ def gemms_of(name: str, spec: Spec) -> list[Any]:
     return forward_gemms(spec) + backward_gemms(spec)
 
 
-def shape_matched(method: str, spec: Spec, bound: float | None, rounds: int = 7) -> Result:
-    """The method's time against its GEMMs alone at its shapes (bare np.dot into reused arrays): the
-    fraction of the shape-matched limit it reaches (1: nothing but its GEMMs' own time)."""
+def shape_matched(method: str, spec: Spec, bound: float | None, rounds: int = 7) -> Target:
+    """Its GEMMs alone at its shapes (bare np.dot into reused arrays) over the method's time: the fraction
+    of the shape-matched limit it reaches (1: nothing but its GEMMs' own time; the rest is elementwise
+    work and Python)."""
     model = MLP.build(spec)
-    t = interleaved({"method": partial(gradient, model, method), "gemms": numpy_gemms(gemms_of(method, spec),
-                     spec.dtype)}, rounds=rounds)  # fmt: skip
-    fraction = t["gemms"].median / t["method"].median
-    detail = f"its GEMMs alone {t['gemms'].median * 1e3:.3g} ms of {t['method'].median * 1e3:.3g} ms"
-    return (f"{method}: shape-matched GEMM limit / time, L={spec.layers} H={spec.hidden} B={spec.batch}", fraction,
-            bound, "min", detail, t)  # fmt: skip
+    runs: dict[str, Callable[[], object]] = {
+        "method": partial(gradient, model, method),
+        "gemms": numpy_gemms(gemms_of(method, spec), spec.dtype),
+    }
+    t = interleaved(runs, rounds=rounds)
+    detail = f"its GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
+    return Target.of(f"{method}: shape-matched GEMM limit / time, {label(spec)}", bound=bound, kind="min",
+                     detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
 
 
-def torch_split(spec: Spec, threads: int, bound: float | None, rounds: int = 9) -> tuple[Result, Result]:
-    """ours / torch.autograd, split: (NumPy's GEMMs / torch's GEMMs at the same shapes) is the BLAS
-    difference, and (ours / NumPy's GEMMs) / (torch / torch's GEMMs) our overhead against torch's. The
-    product of the two is the whole ratio. The overhead part is bounded: the BLAS is not ours to choose."""
+def rank1_saving(spec: Spec, bound: float) -> Target:
+    """forward-batched's FLOPs against the same method recomputing layer l+1 by a full matmul instead of
+    the rank-1 update (the cost model's closed forms; exact, no timing)."""
+    ours = predict(FORWARD_BATCHED.name, spec).flops
+    w, B, L = spec.widths, spec.batch, spec.layers
+    per_layer = [w[l] * w[l + 1] + (w[l + 1] if spec.bias else 0) for l in range(L)]  # perturbations of layer l
+    bias = 1 if spec.bias else 0
+    recompute = sum(per_layer[l] * B * w[l + 2] * (2 * w[l + 1] + bias) for l in range(L - 1))  # matmul and bias add
+    rank1 = sum(per_layer[l] * B * (2 * w[l + 2] + 1) for l in range(L - 1))  # u, u (x) W[l+1][k] and its add
+    full = ours - rank1 + recompute
+    return Target(f"{FORWARD_BATCHED.name} FLOPs / with layer l+1 recomputed, {label(spec)}", ours / full, bound,
+                  "max", f"{ours:.3g} against {full:.3g} FLOPs (cost model, exact)", low=ours / full,
+                  high=ours / full)  # fmt: skip
+
+
+def torch_split(spec: Spec, threads: int, bound: float | None, rounds: int = 9) -> list[Target]:
+    """ours / torch.autograd, and its two factors: the BLAS difference (NumPy's GEMMs / torch's at the same
+    shapes, not ours to choose: reported) and our overhead ((ours / our GEMMs) / (torch / its GEMMs):
+    bounded)."""
     from .. import peers
 
     model = MLP.build(spec)
     gemms = gemms_of(BACKPROP.name, spec)
-    peer_gradient = peers.load(peers.TORCH.name).gradient_fn(model, threads)
-    runs = {
+    peer = peers.load(peers.TORCH.name).gradient_fn(model, threads)
+    runs: dict[str, Callable[[], object]] = {
         "ours": partial(gradient, model, BACKPROP.name),
-        "peer": peer_gradient,
+        "peer": peer,
         "np": numpy_gemms(gemms, spec.dtype),
         "torch": torch_gemms(gemms, spec.dtype),
     }
     t = interleaved(runs, rounds=rounds)
-    ours, peer, np_gemms, torch_mm = (t[k].median for k in ("ours", "peer", "np", "torch"))
-    where = f"L={spec.layers} H={spec.hidden} B={spec.batch}"
-    blas = (
-        f"{BACKPROP.name} vs torch: BLAS difference (NumPy's GEMMs / torch's, same shapes), {where}",
-        np_gemms / torch_mm,
-        None,
-        "max",
-        f"NumPy {np_gemms * 1e3:.3g} ms, torch {torch_mm * 1e3:.3g} ms",
-        t,
-    )
-    overhead = (f"{BACKPROP.name} vs torch: our overhead (ours / our GEMMs over torch's / its GEMMs), {where}",
-                (ours / np_gemms) / (peer / torch_mm), bound, "max",
-                f"ours {ours * 1e3:.3g} ms on {np_gemms * 1e3:.3g} ms of GEMMs; torch {peer * 1e3:.3g} ms on "
-                f"{torch_mm * 1e3:.3g} ms", t)  # fmt: skip
-    return blas, overhead
+    whole, blas = paired(t, "ours", "peer"), paired(t, "np", "torch")
+    overhead = Ratio(whole.value / blas.value, whole.low / blas.high, whole.high / blas.low)  # a conservative interval
+    name = f"{BACKPROP.name} / {peers.TORCH.label}"
+    return [
+        Target.of(f"{name} time, {label(spec)}", bound=None, kind="max", ratio=whole,
+                  detail=f"ours {seconds(t['ours'].median)}, peer {seconds(t['peer'].median)}"),
+        Target.of(f"{name}: BLAS difference (NumPy's GEMMs / torch's), {label(spec)}", bound=None, kind="max",
+                  ratio=blas, detail=f"NumPy {seconds(t['np'].median)}, torch {seconds(t['torch'].median)}"),
+        Target.of(f"{name}: our overhead (ours / our GEMMs over torch's / its GEMMs), {label(spec)}", bound=bound,
+                  kind="max", ratio=overhead, detail="the time ratio over the BLAS difference"),
+    ]  # fmt: skip
