@@ -43,3 +43,15 @@ def test_interleaved_times_every_function_the_same_number_of_rounds():
     t = interleaved({"a": lambda: bump("a"), "b": lambda: bump("b")}, rounds=3)
     assert set(t) == {"a", "b"} and t["a"].rounds == t["b"].rounds == 3
     assert counts["a"] == 1 + 3 * t["a"].loops
+
+
+def test_a_thread_slowdown_on_a_busy_machine_is_flagged_not_reported():
+    """bench reads the load average around its thread rounds; above half a job per core, a 'speed-up'
+    below 1 is marked as not a result (other jobs took the cores), and one above 1 is left as measured."""
+    from gradbench.studies.bench import BUSY, flag_busy
+    from gradbench.studies.targets import Target
+
+    rows = [Target("a speed-up", 0.4, None, "min", "1 ms -> 2.5 ms"), Target("b speed-up", 1.6, None, "min", "x")]
+    quiet, busy = flag_busy(rows, 0.3, 2), flag_busy(rows, 2 * BUSY * 2, 2)
+    assert quiet == rows
+    assert busy[0].estimated and "not a result" in busy[0].detail and busy[1] == rows[1]

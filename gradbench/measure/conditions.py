@@ -82,4 +82,5 @@ def metadata(conditions: Conditions) -> dict[str, Any]:
         "platform": platform.platform(),
         "seed": conditions.seed,
         "tuning": current().as_dict(),  # the machine's calibrated constants (model/tuning.py)
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,  # other jobs on the machine
     }

@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -235,7 +236,7 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
     entries = np.unique(np.linspace(0, spec.n_params - 1, sample).astype(np.intp))
     cases = [(m, spec, entries if m.sampleable else None) for m in METHODS.values()]
     cases.append((FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), None))
-    out = []
+    out, before = [], load_average()
     for method, shape, indices in cases:
         fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
         times: dict[int, list[float]] = {1: [], threads: []}
@@ -249,7 +250,27 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
         detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
                           None, "min", detail, low=low, high=high))  # fmt: skip
-    return out
+    return flag_busy(out, max(before, load_average()), os.cpu_count() or 1)
+
+
+def flag_busy(speedups: list[Target], load: float, cores: int) -> list[Target]:
+    """On a busy machine (load above BUSY per core) a thread 'speed-up' below 1 says that other jobs took
+    the cores, not that threads slow us: it is marked, not reported as a result."""
+    if load <= BUSY * cores:
+        return speedups
+    return [replace(x, detail=f"{x.detail}; load {load:.1f} on {cores} cores: not a result", estimated=True)
+            if x.measured < 1 else x for x in speedups]  # fmt: skip
+
+
+BUSY = 0.5  # load average per core above which the cores were shared while threads were timed
+
+
+def load_average() -> float:
+    """The 1-minute load average (0 where the OS does not say): read before and after the thread rounds."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 def startup(argv: list[str], bound: float, runs: int) -> Target:
