@@ -105,25 +105,44 @@ def _directional(value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.nda
     v /= np.linalg.norm(v) or 1.0
     h = numeric.default_steps(x0, numeric.central_difference).astype(np.float64)
 
-    def along(scale: float) -> tuple[float, np.ndarray, float]:
-        up = (x0.astype(np.float64) + scale * h * v).astype(x0.dtype)
-        down = (x0.astype(np.float64) - scale * h * v).astype(x0.dtype)
-        d = (up.astype(np.float64) - down.astype(np.float64)) / 2
-        f_up, f_down = value(up), value(down)
-        return (f_up - f_down) / 2, d, (f_up + f_down) / 2
+    def allowance(d: np.ndarray, fx: float) -> float:
+        return atol * float(np.abs(d).sum()) + rtol * float(np.abs(g * d).sum()) + _roundoff(x0.dtype, fx)
 
-    expected, d, fx = along(1.0)
-    got = float(g @ d)
-    allowed = atol * float(np.abs(d).sum()) + rtol * float(np.abs(g * d).sum()) + _roundoff(x0.dtype, fx)
-    evaluations = 2
-    if not abs(got - expected) <= allowed:  # a second look at 2h: is it the difference's own truncation?
+    entry, evaluations, d, fx = probe(value, x0, h * v, lambda d: float(g @ d), allowance)
+    detectable = entry.allowed / max(float(np.median(np.abs(d))), 1e-300)
+    return (
+        Outcome("directional", evaluations, 1, int(entry.excess > 1 or not entry.excess <= 1), (entry,)),
+        fx,
+        detectable,
+    )
+
+
+def straddle(x0: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x0 + step and x0 - step rounded into x0's dtype, and half of what the two really differ by."""
+    up = (x0.astype(np.float64) + step).astype(x0.dtype)
+    down = (x0.astype(np.float64) - step).astype(x0.dtype)
+    return up, down, (up.astype(np.float64) - down.astype(np.float64)) / 2
+
+
+def probe(value: Callable[[np.ndarray], float], x0: np.ndarray, step: np.ndarray, got: Callable[[np.ndarray], float],
+          allowance: Callable[[np.ndarray, float], float]) -> tuple[Entry, int, np.ndarray, float]:  # fmt: skip
+    """One look along a direction: (value(x0 + step) - value(x0 - step)) / 2 against got(d), d the half-step
+    really taken, allowed allowance(d, the two values' mean). When it fails at first, a second look at
+    twice the step adds three times the truncation error it shows (two more evaluations). Returns the
+    entry, the evaluations, d and the two values' mean."""
+
+    def along(scale: float) -> tuple[float, np.ndarray, float]:
+        up, down, d = straddle(x0, scale * step)
+        v_up, v_down = value(up), value(down)
+        return (v_up - v_down) / 2, d, (v_up + v_down) / 2
+
+    expected, d, mid = along(1.0)
+    mine, allowed, evaluations = got(d), allowance(d, mid), 2
+    if not abs(mine - expected) <= allowed:  # a second look at 2h: is it the difference's own truncation?
         expected2, d2, _ = along(2.0)
         allowed += 3 * abs(expected2 * float(np.linalg.norm(d) / np.linalg.norm(d2)) - expected)  # 3x the 3T seen
         evaluations = 4
-    entry = Entry((), got, expected, abs(got - expected), _rel(got, expected), allowed)
-    failed = int(not abs(got - expected) <= allowed)
-    detectable = allowed / max(float(np.median(np.abs(d))), 1e-300)
-    return Outcome("directional", evaluations, 1, failed, (entry,)), fx, detectable
+    return Entry((), mine, expected, abs(mine - expected), _rel(mine, expected), allowed), evaluations, d, mid
 
 
 def _entrywise(name: str, value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.ndarray, idx: np.ndarray,

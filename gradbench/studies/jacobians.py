@@ -19,8 +19,8 @@ import numpy as np
 
 from ..errors import GradbenchError
 from ..methods import numeric
-from .check_result import CheckResult, Entry, Outcome, _worst_first
-from .checks import RTOL, _roundoff, judged
+from .check_result import CheckResult, Outcome, _worst_first
+from .checks import RTOL, _roundoff, judged, probe, straddle
 from .user_code import as_array, output_to_stderr, user_call
 
 F64 = np.dtype(np.float64)
@@ -105,29 +105,25 @@ def _probes(F: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, J: np.ndarray
             count: int, rng: np.random.Generator, rtol: float, atol: float) -> Outcome:  # fmt: skip
     """u . J d against u . (f(x + d) - f(x - d)) / 2 for random unit u and d = h v (v a random unit
     vector): 2 evaluations each. Allowed: every entry's allowance summed along u and d."""
-    entries, failed, evaluations = [], 0, 0
+    entries, evaluations = [], 0
     for _ in range(count):
         u, v = rng.standard_normal(fx.size), rng.standard_normal(x0.size)
         u, v = u / (np.linalg.norm(u) or 1.0), v / (np.linalg.norm(v) or 1.0)
+        fu = _roundoff(x0.dtype, float(np.abs(u) @ np.abs(fx)))  # f's round-off along u
 
-        def along(scale: float, u: np.ndarray = u, v: np.ndarray = v) -> tuple[float, np.ndarray]:
-            up = (x0.astype(np.float64) + scale * h * v).astype(x0.dtype)
-            down = (x0.astype(np.float64) - scale * h * v).astype(x0.dtype)
-            d = (up.astype(np.float64) - down.astype(np.float64)) / 2
-            return float(u @ (F(up) - F(down))) / 2, d
+        def value(p: np.ndarray, u: np.ndarray = u) -> float:
+            return float(u @ F(p))
 
-        expected, d = along(1.0)
-        got = float(u @ J @ d)
-        allowed = float(np.abs(u) @ (atol + rtol * np.abs(J)) @ np.abs(d) + _roundoff(x0.dtype, np.abs(u) @ np.abs(fx)))
-        evaluations += 2
-        if not abs(got - expected) <= allowed:
-            expected2, d2 = along(2.0)
-            allowed += 3 * abs(expected2 * float(np.linalg.norm(d) / np.linalg.norm(d2)) - expected)
-            evaluations += 2
-        bad = not abs(got - expected) <= allowed
-        failed += bad
-        rel = abs(got - expected) / abs(expected) if expected else math.inf
-        entries.append(Entry((), got, expected, abs(got - expected), rel, allowed))
+        def got(d: np.ndarray, u: np.ndarray = u) -> float:
+            return float(u @ J @ d)
+
+        def allowance(d: np.ndarray, _: float, u: np.ndarray = u, fu: float = fu) -> float:
+            return float(np.abs(u) @ (atol + rtol * np.abs(J)) @ np.abs(d)) + fu
+
+        entry, taken, _, _ = probe(value, x0, h * v, got, allowance)
+        entries.append(entry)
+        evaluations += taken
+    failed = sum(not e.abs_error <= e.allowed for e in entries)
     worst = tuple(sorted(entries, key=_worst_first))
     return Outcome("probes", evaluations, count, failed, worst)
 
@@ -170,8 +166,7 @@ def check_hvp(
                           F64)  # fmt: skip
 
             def difference(scale: float, v: np.ndarray = v) -> np.ndarray:
-                up = (x0.astype(np.float64) + scale * h * v).astype(dtype)
-                down = (x0.astype(np.float64) - scale * h * v).astype(dtype)
+                up, down, _ = straddle(x0, scale * h * v)
                 return (G(up) - G(down)) / (2 * scale * h)
 
             D = difference(1.0)
