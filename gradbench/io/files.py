@@ -261,3 +261,17 @@ def write_text(path: PathLike, text: str) -> None:
 def write_json(path: PathLike, doc: Any) -> None:
     """A JSON document, indented, written atomically ('-' for stdout)."""
     write_text(path, json.dumps(doc, indent=2) + "\n")
+
+
+def read_json_object(path: PathLike, what: str, advice: str = "") -> dict[str, Any]:
+    """A JSON file that must hold an object: anything else (missing, unreadable, not UTF-8, not JSON, a
+    list) is one line naming the file, with `advice` after it."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GradbenchError(f"cannot read {path}: no such file{advice}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}{advice}") from None
+    if not isinstance(doc, dict):
+        raise GradbenchError(f"{path} is not {what} (not a JSON object){advice}")
+    return doc

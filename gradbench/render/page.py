@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GradbenchError
+from ..io.files import read_json_object
 
 COMPARE, SWEEP, ACCURACY, REPRODUCE, BENCH = "compare.json", "sweep.csv", "accuracy.csv", "reproduce.json", "bench.json"
 
@@ -24,13 +25,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right_
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}") from None
-    if not isinstance(doc, dict):
-        raise GradbenchError(f"{path} is not a gradbench result")
-    return doc
+    return read_json_object(path, "a gradbench result")
 
 
 def _picture(path: Path, alt: str, base: Path) -> list[str]:

@@ -4,7 +4,6 @@ one gradient against N beside its closed form, with fitted slopes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GradbenchError
-from ..io.files import check_writable, meta_path, write_with
+from ..io.files import check_writable, meta_path, read_json_object, write_with
 from ..measure.records import frame
 from ..methods import REFERENCE
 from ..studies.sweep import read_sweep
@@ -105,12 +104,7 @@ def machine(csv: Path) -> str:
     path = Path(meta_path(csv))
     if not path.is_file():
         return "unknown machine"
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise GradbenchError(f"cannot read {path} ({type(e).__name__}: {e}); move it away to plot without it") from None
-    if not isinstance(meta, dict):
-        raise GradbenchError(f"{path} is not a sweep's metadata (not a JSON object); move it away to plot without it")
+    meta = read_json_object(path, "a sweep's metadata", "; move it away to plot without it")
     threads = meta.get("blas_threads", "?")
     plural = "" if threads == 1 else "s"
     return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"

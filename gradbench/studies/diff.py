@@ -11,12 +11,12 @@ test, and said to be one.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CheckFailed, GradbenchError
+from ..io.files import read_json_object
 from ..measure.records import KEY, Measurement, from_record
 from ..measure.stats import MIN_ROUNDS, change_interval, rank_test
 
@@ -90,13 +90,7 @@ class Change:
 def load(path: Path) -> list[Measurement]:
     """The rows of a `compare --json` file (or any file with its "rows"), every row's shape checked once
     here (records.from_record): a file that is not such a result is refused in one line naming the row."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GradbenchError(f"cannot read {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise GradbenchError(f"cannot read {path}: {type(e).__name__}: {e}") from None
-    records = doc.get("rows") if isinstance(doc, dict) else None
+    records = read_json_object(path, "a gradbench result").get("rows")
     if not isinstance(records, list):
         raise GradbenchError(f"{path} is not a gradbench result: it has no list of rows")
     rows = []
