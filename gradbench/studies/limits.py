@@ -19,11 +19,7 @@ from ..methods.costs import backward_gemms, batched_gemms, forward_gemms
 from ..methods.registry import Options
 from ..model.mlp import MLP
 from ..model.spec import Spec
-from .targets import Ratio, Target, paired
-
-
-def label(spec: Spec) -> str:
-    return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + ("" if spec.dtype == "float64" else f" {spec.dtype}")
+from .targets import Ratio, Target, label, paired
 
 
 def gemms_of(name: str, spec: Spec) -> list[Any]:

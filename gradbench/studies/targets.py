@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from ..measure.stats import ratio_interval
 from ..measure.timing import Timing
+from ..model.spec import Spec
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,8 @@ class Effort:
 
 
 FULL = Effort()  # every target's rounds and budget in full, the default
+
+
+def label(spec: Spec) -> str:
+    """A target's shape: L, H, B, and the dtype when it is not float64."""
+    return f"L={spec.layers} H={spec.hidden} B={spec.batch}" + ("" if spec.dtype == "float64" else f" {spec.dtype}")
