@@ -3,8 +3,6 @@ entry by entry (numeric.py applies each rule) or batched (batched.py stacks each
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ..model.mlp import MLP
@@ -33,55 +31,45 @@ def _taken(theta: np.ndarray, h: np.ndarray, sign: int = 1) -> np.ndarray:
     return np.subtract(theta, np.subtract(theta, h, out=h), out=h)
 
 
-def counted_passes(model: MLP, W: list[np.ndarray], b: list[np.ndarray | None]) -> tuple[Callable[[], np.ndarray],
-                                                                                           list[int]]:  # fmt: skip
-    """The loss at (W, b) as a function of nothing, run plain, and the count of its calls: a method's
-    counts are its forward pass's plan (plans.py) times the passes it really ran."""
-    passes = [0]
-    forward_plan(model, W, b)  # recorded before the first plain pass, not between two of a difference
+def _entry_by_entry(model: MLP, opts: Options, rule: numeric.Rule, x: np.ndarray | None = None,
+                    h: float | None = None) -> GradientResult:  # fmt: skip
+    """`rule` applied to the loss entry by entry, perturbing x (theta, or a complex copy of it) with steps h
+    (the rule's default steps, or --eps). The passes run plain; their counts are the forward pass's plan
+    (plans.py) times the passes that really ran."""
+    idx = sorted_indices(opts)
+    x = model.theta if x is None else x
+    W, b = (model.W, model.b) if x is model.theta else model.views(x)
+    steps_ = steps(model, opts, rule, idx) if h is None else h
+    plan, passes = forward_plan(model, W, b), [0]  # the plan first: recorded outside any difference
 
     def loss() -> np.ndarray:
         passes[0] += 1
         return forward(model, W, b, None)
 
-    return loss, passes
+    g = rule(loss, x, steps_, idx, empty_gradient(model, opts))
+    return GradientResult(g, plan * passes[0])
 
 
 def forward_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta)) / h: N+1 forward passes, error O(h)."""
-    W, b, idx = model.W, model.b, sorted_indices(opts)
-    h = steps(model, opts, numeric.forward_difference, idx)
-    loss, passes = counted_passes(model, W, b)
-    g = numeric.forward_difference(loss, model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, forward_plan(model, W, b) * passes[0])
+    return _entry_by_entry(model, opts, numeric.forward_difference)
 
 
 def central_difference(model: MLP, opts: Options) -> GradientResult:
     """(L(theta + h e_i) - L(theta - h e_i)) / 2h: 2N forward passes, error O(h^2)."""
-    W, b, idx = model.W, model.b, sorted_indices(opts)
-    h = steps(model, opts, numeric.central_difference, idx)
-    loss, passes = counted_passes(model, W, b)
-    g = numeric.central_difference(loss, model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, forward_plan(model, W, b) * passes[0])
+    return _entry_by_entry(model, opts, numeric.central_difference)
 
 
 def richardson(model: MLP, opts: Options) -> GradientResult:
     """(4 D(h/2) - D(h)) / 3 of central differences D: 4N forward passes, error O(h^4)."""
-    W, b, idx = model.W, model.b, sorted_indices(opts)
-    h = steps(model, opts, numeric.richardson, idx)
-    loss, passes = counted_passes(model, W, b)
-    g = numeric.richardson(loss, model.theta, h, idx, empty_gradient(model, opts))
-    return GradientResult(g, forward_plan(model, W, b) * passes[0])
+    return _entry_by_entry(model, opts, numeric.richardson)
 
 
 def complex_step(model: MLP, opts: Options) -> GradientResult:
     """Im L(theta + i h e_i) / h: N complex forward passes, exact to round-off (no cancellation)."""
     z = model.theta.astype(np.result_type(model.dtype, np.complex64))  # one copy per gradient
-    W, b = model.views(z)
     h = numeric.COMPLEX_STEP if opts.eps is None else opts.eps
-    loss, passes = counted_passes(model, W, b)
-    g = numeric.complex_step(loss, z, h, sorted_indices(opts), empty_gradient(model, opts))
-    return GradientResult(g, forward_plan(model, W, b) * passes[0])
+    return _entry_by_entry(model, opts, numeric.complex_step, z, h)
 
 
 def forward_batched(model: MLP, opts: Options) -> GradientResult:
