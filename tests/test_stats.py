@@ -35,6 +35,23 @@ def test_a_ratio_interval_needs_its_rounds_and_a_pairing_of_equal_lengths():
     assert stats.ratio_interval(a, a[::-1], paired=False) == stats.ratio_interval(a, a[::-1], paired=False)
 
 
+@pytest.mark.parametrize(("paired", "sizes"), [(False, (6, 6)), (False, (15, 7)), (True, (6, 6)), (True, (9, 9))])
+def test_the_ratio_interval_is_scipys_percentile_bootstrap(paired, sizes):
+    """Written out to spare every command scipy.stats' import: the same draws, the same quantiles."""
+    from scipy.stats import bootstrap
+
+    rng = np.random.default_rng(sum(sizes))
+    a, b = rounds(rng, sizes[0], 3.0), rounds(rng, sizes[1], 1.0)
+
+    def ratio(x, y, axis=-1):
+        return np.median(x, axis=axis) / np.median(y, axis=axis)
+
+    theirs = bootstrap((a, b), ratio, paired=paired, vectorized=True, n_resamples=stats.RESAMPLES,
+                       confidence_level=stats.LEVEL, method="percentile",
+                       rng=np.random.default_rng(stats.SEED)).confidence_interval  # fmt: skip
+    assert stats.ratio_interval(list(a), list(b), paired=paired) == pytest.approx((theirs.low, theirs.high), rel=1e-14)
+
+
 @pytest.mark.parametrize("n", [6, 15])
 def test_the_median_interval_covers_the_true_median_at_about_95_percent(n):
     rng = np.random.default_rng(1)

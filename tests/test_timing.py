@@ -55,3 +55,18 @@ def test_a_thread_slowdown_on_a_busy_machine_is_flagged_not_reported():
     quiet, busy = flag_busy(rows, 0.3, 2), flag_busy(rows, 2 * BUSY * 2, 2)
     assert quiet == rows
     assert busy[0].estimated and "not a result" in busy[0].detail and busy[1] == rows[1]
+
+
+def test_each_method_times_its_threads_on_a_sample_of_about_equal_flops():
+    """bench's thread rows take entries spread over theta, as many as cost `sample` forward-difference
+    entries: richardson's four passes an entry get a quarter of them, so no method's rows dominate."""
+    from gradbench.methods import FORWARD, METHODS, RICHARDSON, predict
+    from gradbench.studies.bench import LARGE, matched_sample
+
+    sizes = {}
+    for m in (m for m in METHODS.values() if m.sampleable):
+        taken = matched_sample(m.name, LARGE, 4)
+        assert 1 <= len(taken) <= 4 and list(taken) == sorted(set(taken))
+        sizes[m.name] = predict(m.name, LARGE, taken.tolist()).flops
+    assert len(matched_sample(FORWARD.name, LARGE, 4)) == 4 and len(matched_sample(RICHARDSON.name, LARGE, 4)) == 1
+    assert max(sizes.values()) <= 1.5 * sizes[FORWARD.name]

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from ..errors import CheckFailed
 from ..io.units import seconds
 from ..measure.run import time_method
 from ..measure.stats import median_interval, ratio_interval, scaled
-from ..measure.timing import interleaved
+from ..measure.timing import Timing, interleaved
 from ..methods import BACKPROP, BACKPROP_CHECKPOINT, FORWARD, FORWARD_BATCHED, gradient, predict
 from ..methods.registry import METHODS, Options
 from ..model.mlp import MLP
@@ -59,22 +59,29 @@ def backprop_near_flop_bound(spec: Spec = LARGE, rounds: int = 9) -> Target:
     )
 
 
-def loop_costs_its_passes(spec: Spec, rounds: int) -> Target:
-    """time(forward-difference gradient) / ((N+1) x time(one forward pass)), both timed interleaved."""
+def loop_costs_its_passes(spec: Spec, rounds: int, sample: int | None = None) -> Target:
+    """time(forward-difference gradient) / ((k+1) x time(one forward pass)), both timed interleaved: k = N,
+    or a `sample` of entries spread over theta (what the loop costs per entry does not depend on how many
+    it takes, and a large N's whole gradient would take most of bench's time)."""
     model = MLP.build(spec)
     N, W, b = model.n_params, model.W, model.b
+    indices = None if sample is None or sample >= N else spread(N, sample)
+    k = N if indices is None else len(indices)
 
     def passes() -> None:
         c = Counter()
-        for _ in range(N + 1):
+        for _ in range(k + 1):
             forward(model, W, b, c)
 
-    t = interleaved({"loop": lambda: gradient(model, FORWARD.name), "passes": passes}, rounds=rounds)
+    loop = partial(gradient, model, FORWARD.name, indices=indices)
+    t = interleaved({"loop": loop, "passes": passes}, rounds=rounds)
+    entries = "N" if indices is None else "k"
+    taken = "" if indices is None else f", k = {k:,} entries spread over theta"
     return Target.of(
-        f"{FORWARD.name} / ((N+1) forward passes), {label(spec)}",
+        f"{FORWARD.name} / (({entries}+1) forward passes), {label(spec)}",
         bound=1.10,
         kind="max",
-        detail=f"N = {N:,}; one pass {seconds(t['passes'].median / (N + 1))}",
+        detail=f"N = {N:,}{taken}; one pass {seconds(t['passes'].median / (k + 1))}",
         ratio=paired(t, "loop", "passes"),
     )
 
@@ -133,10 +140,13 @@ def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]
     ]  # fmt: skip
 
 
-def gemm_share(spec: Spec, rounds: int = 7) -> Target:
+def gemm_share(spec: Spec, peak: float, rounds: int = 7) -> list[Target]:
     """Where forward-batched's time goes, and how near its shape-matched limit it runs: its GEMMs alone
     (the cost model's list of them, bare, into reused buffers) over the whole method. The rest is
-    elementwise work (the rank-1 updates, activations, the bias adds and the loss)."""
+    elementwise work (the rank-1 updates, activations, the bias adds and the loss). Beside it, from the
+    same rounds, its FLOP rate as a fraction of the square GEMM's `peak`, reported: the rank-1 updates
+    moved two thirds of its FLOPs out of GEMMs and halved its time, so that rate no longer says how near
+    its limit it runs (its former 0.60 bound is replaced by the rank-1 saving's, limits.rank1_saving)."""
     from ..measure.limits import numpy_gemms
     from ..methods.costs import batched_gemms
 
@@ -144,8 +154,11 @@ def gemm_share(spec: Spec, rounds: int = 7) -> Target:
     only_gemms = numpy_gemms(batched_gemms(spec, Options().memory, central=False), spec.dtype)
     t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=rounds)
     detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
-    return Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
-                     detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
+    return [
+        Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
+                  detail=detail, ratio=paired(t, "gemms", "method")),
+        of_peak(FORWARD_BATCHED.name, spec, t["method"], peak, None),
+    ]  # fmt: skip
 
 
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time
@@ -161,23 +174,21 @@ def gemm_peak(dtype: str = "float64", rounds: int = 9) -> float:
     return 2 * m * k * n / t.min
 
 
-def distance_to_peak(peak: float, rounds: int = 7) -> list[Target]:
-    """Achieved FLOP/s of backprop at 4x512x256 (bound: 0.80) and of forward-batched at 3x100x32 (reported)
-    as fractions of the square GEMM's peak. Each is also judged against its own shapes (limits.py), a
-    limit that moves with the CPU. forward-batched's rank-1 updates moved two thirds of its FLOPs out of
-    GEMMs and halved its time, so its FLOP rate no longer says how near its limit it runs: its 0.60 bound
-    is replaced by the rank-1 saving's (exact) and the shape-matched fraction is reported. The interval is
-    the method's rounds'; the peak is taken as measured."""
-    out = []
-    for method, spec, bound in ((BACKPROP, LARGE, 0.80), (FORWARD_BATCHED, MID, None)):
-        model = MLP.build(spec)
-        flops = predict(method.name, spec).flops  # the cost model: equal to the counters (test_counts.py)
-        t = interleaved({"m": partial(gradient, model, method.name)}, rounds=rounds)["m"]
-        low, high = scaled(median_interval(t.per_round), flops / peak)
-        detail = f"{flops / t.median / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
-        out.append(Target(f"{method.name} GFLOP/s / GEMM peak, {label(spec)}", flops / t.median / peak, bound, "min",
-                          detail, low=low, high=high))  # fmt: skip
-    return out
+def distance_to_peak(peak: float, spec: Spec = LARGE, bound: float = 0.80, rounds: int = 7) -> Target:
+    """Achieved FLOP/s of backprop at 4x512x256 as a fraction of the square GEMM's peak (bound 0.80). It
+    is also judged against its own shapes (limits.py), a limit that moves with the CPU."""
+    t = interleaved({"m": partial(gradient, MLP.build(spec), BACKPROP.name)}, rounds=rounds)["m"]
+    return of_peak(BACKPROP.name, spec, t, peak, bound)
+
+
+def of_peak(method: str, spec: Spec, t: Timing, peak: float, bound: float | None) -> Target:
+    """A method's FLOP rate (the cost model's FLOPs, equal to the counters: test_counts.py) over its median
+    time, as a fraction of `peak`. The interval is the method's rounds'; the peak is taken as measured."""
+    flops = predict(method, spec).flops
+    low, high = scaled(median_interval(t.per_round), flops / peak)
+    detail = f"{flops / t.median / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+    return Target(f"{method} GFLOP/s / GEMM peak, {label(spec)}", flops / t.median / peak, bound, "min", detail,
+                  low=low, high=high)  # fmt: skip
 
 
 def straight_line(model: MLP) -> Callable[[], np.ndarray]:
@@ -217,20 +228,21 @@ def versus_floor(spec: Spec, bound: float = 1.15, rounds: int = 21) -> Target:
                      detail=detail, ratio=paired(t, "ours", "floor"))  # fmt: skip
 
 
-def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: int = 7) -> list[Target]:
+def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 4, rounds: int = 7) -> list[Target]:
     """Per method, the speed-up from 1 BLAS thread to `threads` at a large shape (and of the batched
-    forward difference at 3x100x32, its whole gradient: its GEMMs are small). Each round times one call
-    at each setting, the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). At the
-    large shape a method that goes entry by entry computes `sample` entries spread over theta: its time
-    per entry is what threads can speed up."""
+    forward difference at 3x100x32, where its GEMMs are small). Each round times one call at each setting,
+    the thread limit set outside the timed call (setting it costs 0.3-0.5 ms). A method that goes entry by
+    entry computes a sample of entries spread over theta, its time per entry being what threads can speed
+    up: at the large shape as many as cost the FLOPs of `sample` forward-difference entries (1 to `sample`:
+    richardson's entries cost 4 passes, a forward difference's 1), at 3x100x32 a quarter of them (the
+    chunks keep their shapes)."""
     from ..measure.conditions import pinned
     from ..measure.timing import once
 
     if threads < 2:
         return []  # one core: nothing to scale to
-    entries = np.unique(np.linspace(0, spec.n_params - 1, sample).astype(np.intp))
-    cases = [(m, spec, entries if m.sampleable else None) for m in METHODS.values()]
-    cases.append((FORWARD_BATCHED, Spec(layers=3, hidden=100, batch=32), None))
+    cases = [(m, spec, matched_sample(m.name, spec, sample) if m.sampleable else None) for m in METHODS.values()]
+    cases.append((FORWARD_BATCHED, MID, spread(MID.n_params, MID.n_params // 4)))
     out, before = [], load_average()
     for method, shape, indices in cases:
         fn = partial(gradient, MLP.build(shape), method.name, indices=indices)
@@ -241,11 +253,26 @@ def thread_speedup(threads: int, spec: Spec = LARGE, sample: int = 8, rounds: in
                     taken.append(once(fn))
         one, many = (statistics.median(taken[1:]) for taken in times.values())
         low, high = ratio_interval(times[1][1:], times[threads][1:], paired=True)
-        part = "" if indices is None else f"{len(indices)} entries, "
+        part = "" if indices is None else f"{len(indices):,} entr{'y' if len(indices) == 1 else 'ies'}, "
         detail = f"{part}{seconds(one)} -> {seconds(many)}"
         out.append(Target(f"{method.name} speed-up, 1 -> {threads} BLAS threads, {label(shape)}", one / many,
                           None, "min", detail, low=low, high=high))  # fmt: skip
     return flag_busy(out, max(before, load_average()), os.cpu_count() or 1)
+
+
+def matched_sample(method: str, spec: Spec, sample: int) -> np.ndarray:
+    """Entries spread over theta, as many (1 to `sample`) as cost about the FLOPs of `sample` forward-
+    difference entries by the cost model: so each method's timed call takes about as long."""
+
+    def flops(name: str) -> int:
+        return predict(name, spec, spread(spec.n_params, sample).tolist()).flops
+
+    return spread(spec.n_params, min(sample, max(1, round(sample * flops(FORWARD.name) / flops(method)))))
+
+
+def spread(n: int, k: int) -> np.ndarray:
+    """k entries (fewer where k > n) spread evenly over 0..n-1, sorted: a sample that touches every layer."""
+    return np.unique(np.linspace(0, n - 1, k).astype(np.intp))
 
 
 def flag_busy(speedups: list[Target], load: float, cores: int) -> list[Target]:
@@ -308,13 +335,14 @@ def versus_torch(spec: Spec, bound: float | None, threads: int, rounds: int = 9)
 def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, torch: bool = True,
                 effort: Effort = FULL) -> list[Target]:  # fmt: skip
     r, budget = effort.rounds, effort.budget
+    peak = cache(partial(gemm_peak, "float64", r(9)))  # measured once, for the two steps that need it
     steps: list[tuple[str, Callable[[], list[Target] | Target]]] = [
         ("backprop near its FLOP bound", lambda: backprop_near_flop_bound(LARGE, r(9))),
         ("loop vs its passes (small)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=10), r(21))),
-        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), r(7))),
+        ("loop vs its passes (large)", lambda: loop_costs_its_passes(Spec(layers=3, hidden=64, batch=32), r(7), 1000)),
         ("batched speed-up H=10", lambda: batched_speedup(Spec(layers=3, hidden=10), 20.0, budget(3.0))),
-        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, budget(3.0))),
-        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, budget(5.0))),
+        ("batched speed-up H=64", lambda: batched_speedup(Spec(layers=3, hidden=64), None, budget(2.0))),
+        ("batched speed-up H=256", lambda: batched_speedup(Spec(layers=3, hidden=256), None, budget(2.0))),
         *(
             (
                 f"checkpointed backprop, L={L}",
@@ -322,12 +350,12 @@ def all_targets(threads: int = 1, on_step: Callable[[str], None] | None = None, 
             )
             for L in (4, 8, 16, 32, 64)
         ),
-        ("forward-batched: time in GEMMs", lambda: gemm_share(Spec(layers=3, hidden=100, batch=32), r(7))),
-        ("distance to the GEMM peak", lambda: distance_to_peak(gemm_peak("float64", r(9)), r(7))),
+        ("forward-batched: time in GEMMs", lambda: gemm_share(MID, peak(), r(7))),
+        ("distance to the GEMM peak", lambda: distance_to_peak(peak(), rounds=r(7))),
         ("backprop: shape-matched limit", lambda: limits.shape_matched(BACKPROP.name, LARGE, 0.80, r(7))),
         ("forward-batched: the rank-1 saving", lambda: limits.rank1_saving(MID, 0.5)),
         ("backprop vs a straight-line floor", lambda: versus_floor(Spec(layers=3, hidden=10), rounds=r(21))),
-        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(8), rounds=r(7))),
+        ("thread scaling", lambda: thread_speedup(os.cpu_count() or 1, sample=r(4), rounds=r(7))),
         ("start-up: --help", lambda: startup(["--help"], 0.5, r(7))),
         ("start-up: compare", lambda: startup(["compare", "--layers", "3", "--hidden", "10"], 3.0, r(6))),
     ]
