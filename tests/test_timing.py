@@ -70,3 +70,12 @@ def test_each_method_times_its_threads_on_a_sample_of_about_equal_flops():
         sizes[m.name] = predict(m.name, LARGE, taken.tolist()).flops
     assert len(matched_sample(FORWARD.name, LARGE, 4)) == 4 and len(matched_sample(RICHARDSON.name, LARGE, 4)) == 1
     assert max(sizes.values()) <= 1.5 * sizes[FORWARD.name]
+
+
+def test_quick_takes_a_quarter_of_the_rounds_but_never_rests_on_one():
+    from gradbench.studies.targets import FULL, Effort
+
+    quick = Effort(quick=True)
+    assert [quick.rounds(n) for n in (4, 7, 9, 21)] == [3, 3, 3, 5]
+    assert all(FULL.rounds(n) == n and quick.rounds(n) <= n for n in range(1, 30))
+    assert quick.budget(3.0) == 0.5 and FULL.budget(3.0) == 3.0

@@ -68,12 +68,13 @@ def unpaired(a: Timing, b: Timing) -> Ratio:
 @dataclass(frozen=True)
 class Effort:
     """How long the targets are measured: in full, or `quick` (for CI: a quarter of each target's rounds,
-    at least one, and a sixth of its timing budget): the same targets and bounds, noisier."""
+    at least three, so that no verdict rests on one round, and a sixth of its timing budget): the same
+    targets and bounds, noisier."""
 
     quick: bool = False
 
     def rounds(self, full: int) -> int:
-        return max(1, full // 4) if self.quick else full
+        return min(full, max(3, full // 4)) if self.quick else full
 
     def budget(self, full_s: float) -> float:
         return full_s / 6 if self.quick else full_s
