@@ -159,6 +159,40 @@ def test_the_tuning_is_cached_per_machine_and_recorded(tmp_path, monkeypatch):
         tuning.use(before)
 
 
+def test_the_cpu_is_recorded_by_family_model_and_vector_units_not_its_name_alone(tmp_path, monkeypatch):
+    """Two KVM guests both called "Intel(R) Xeon(R) Processor" are told apart by family, model and units;
+    the tuning's cache is keyed by them, so a cache shared between the two (a network home) keeps both."""
+    from gradbench.io import machine
+    from gradbench.model import tuning
+
+    def cpuinfo(name: str, model: int, flags: str) -> str:
+        block = f"processor\t: {{}}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: {model}\n"
+        block += f"model name\t: {name}\nflags\t\t: fpu {flags}\n\n"
+        path = tmp_path / f"cpuinfo-{model}"
+        path.write_text(block.format(0) + block.format(1).replace(flags, "sse2"))  # only the first block is read
+        return str(path)
+
+    avx512 = machine.cpu(cpuinfo("Intel(R) Xeon(R) Processor", 167, "avx avx2 fma avx512f amx_tile"))
+    assert avx512 == {"name": "Intel(R) Xeon(R) Processor", "vendor": "GenuineIntel", "family": "6",
+                      "model": "167", "simd": ["avx", "avx2", "fma", "avx512f", "amx_tile"]}  # fmt: skip
+    avx2 = cpuinfo("Intel(R) Xeon(R) Processor", 85, "avx avx2 fma")
+    assert machine.cpu(avx2)["simd"] == ["avx", "avx2", "fma"]
+    assert machine.cpu(str(tmp_path / "absent"))["name"]  # no /proc: the platform's name, never empty
+
+    from gradbench.render.format import machine as title
+
+    assert (
+        title({"cpu": avx512["name"], "cpu_id": avx512}) == "Intel(R) Xeon(R) Processor (family 6 model 167, AVX-512)"
+    )
+    assert title({"cpu": "AMD EPYC"}) == "AMD EPYC"  # a result from before cpu_id: its name
+
+    keys, read = set(), machine.cpu
+    for path in (cpuinfo("Intel(R) Xeon(R) Processor", 167, "avx avx2 fma avx512f amx_tile"), avx2):
+        monkeypatch.setattr(machine, "cpu", lambda path=path: read(path))
+        keys.add(tuning._build_key())
+    assert len(keys) == 2
+
+
 @given(spec=specs)
 def test_the_gemm_lists_a_limit_times_are_the_matmuls_that_ran(spec):
     """The shapes the shape-matched limit times (costs.*_gemms) are, in number and FLOPs, the matmuls the

@@ -146,10 +146,13 @@ def test_a_second_sweep_on_the_same_file_is_refused_and_the_first_finishes(tmp_p
 
 def test_a_full_disk_is_one_line_and_the_file_ends_on_a_whole_row(tmp_path, complete):
     out = tmp_path / "s.csv"
-    result = gradbench("sweep", *SMALL, "--csv", str(out), limit_bytes=2500)
+    meta, rows = Path(f"{complete}.meta.json").stat().st_size, complete.stat().st_size
+    limit = (meta + rows) // 2  # room for the metadata, not for every row: the disk fills mid-sweep
+    assert meta + 200 < limit < rows - 200
+    result = gradbench("sweep", *SMALL, "--csv", str(out), limit_bytes=limit)
     assert result.returncode == 2
     assert "cannot write" in one_clean_line(result.stderr) and "File too large" in result.stderr
-    assert out.read_bytes().endswith(b"\n") and out.stat().st_size <= 2500
+    assert out.read_bytes().endswith(b"\n") and out.stat().st_size <= limit
     assert gradbench("sweep", *SMALL, "--csv", str(out), "--resume").returncode == 0
     assert keys(out) == keys(complete)
 

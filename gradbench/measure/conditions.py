@@ -45,27 +45,17 @@ def pinned(threads: int) -> Iterator[None]:
         yield
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def metadata(conditions: Conditions) -> dict[str, Any]:
     """Everything needed to judge or repeat a measurement (read inside `pinned`, BLAS shows its limit)."""
     import numpy as np
     from threadpoolctl import threadpool_info
 
+    from ..io.machine import cpu
     from ..model.tuning import current
     from ..version import __version__
 
     blas = [
-        {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
+        {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer", "architecture")}
         for info in threadpool_info()
         if info.get("user_api") == "blas"
     ]
@@ -77,7 +67,8 @@ def metadata(conditions: Conditions) -> dict[str, Any]:
         "numpy": np.__version__,
         "blas": blas,
         "blas_threads": conditions.threads,
-        "cpu": cpu_model(),
+        "cpu": (chip := cpu())["name"],
+        "cpu_id": {k: v for k, v in chip.items() if k != "name"},  # vendor, family, model, vector units
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "seed": conditions.seed,

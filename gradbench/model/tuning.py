@@ -73,17 +73,11 @@ def cache_path() -> Path:
 def _build_key() -> str:
     from threadpoolctl import threadpool_info
 
+    from ..io.machine import cpu
+
     blas = [(i.get("internal_api"), i.get("version"), i.get("architecture")) for i in threadpool_info()]
-    text = json.dumps([platform.machine(), platform.processor(), _cpu(), np.__version__, blas], default=str)
+    text = json.dumps([platform.machine(), cpu(), np.__version__, blas], default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        return ""
 
 
 def _cached() -> Tuning | None:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..io.units import figures
-from .format import figure, interval
+from .format import figure, interval, machine
 
 if TYPE_CHECKING:
     from ..studies.targets import Target
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
     quick = " (--quick: a quarter of the rounds, noisier)" if meta.get("quick") else ""
-    title = f"gradbench targets{quick} on {meta['cpu']}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
+    title = f"gradbench targets{quick} on {machine(meta)}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
     out.print(bench_table(targets, title))
     out.print("measured (a–b): its 95% interval over this run's rounds, paired where the two sides were "
               "interleaved; not over reruns.", highlight=False)  # fmt: skip

@@ -51,3 +51,19 @@ def compact(n: float | None) -> str:
     if n is None or (isinstance(n, float) and math.isnan(n)):  # not counted (None, or NaN from a CSV)
         return "-"
     return f"{n:,}" if n < 10**7 else f"{n:.3g}"
+
+
+WIDEST = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("sve", "SVE"), ("asimd", "NEON"))
+
+
+def machine(meta: dict[str, object]) -> str:
+    """The CPU a result came from, as a title names it: its name, and where the metadata has them
+    (since cpu_id), its family, model and widest vector unit, which a generic virtual-machine name hides."""
+    name, cpu = str(meta.get("cpu", "")), meta.get("cpu_id")
+    if not isinstance(cpu, dict):
+        return name
+    units = set(cpu.get("simd") or ())
+    widest = next((shown for unit, shown in WIDEST if unit in units), None)
+    parts = [f"family {cpu['family']} model {cpu['model']}" if cpu.get("family") else None, widest]
+    detail = ", ".join(p for p in parts if p)
+    return f"{name} ({detail})" if detail else name

@@ -176,11 +176,13 @@ def page(results: Path, base: Path | None = None) -> str:
 
 
 def _machine(path: Path) -> str:
+    from .format import machine
+
     meta_file = path if path.suffix == ".json" else Path(f"{path}.meta.json")
     try:
         doc = json.loads(meta_file.read_text(encoding="utf-8"))
         meta = doc.get("metadata") or doc
         threads = f"{meta['blas_threads']} BLAS thread(s)"
-        return f"{meta['cpu']} ({meta['cpu_count']} cores), {threads}, gradbench {meta['gradbench']}"
+        return f"{machine(meta)}, {meta['cpu_count']} cores, {threads}, gradbench {meta['gradbench']}"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ""
