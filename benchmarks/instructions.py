@@ -10,6 +10,7 @@ difference over K is the instructions of one gradient, startup and imports cance
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -19,7 +20,11 @@ from pathlib import Path
 PROGRAM = """
 import sys
 from gradbench import MLP, Spec, gradient
+from gradbench.model import tuning
 from gradbench.studies.bench import straight_line
+# A fixed tuning, not the machine's: a calibration is timed, so its instructions differ between the two
+# runs and would not cancel (one run calibrating where the other read the cache doubled the count once).
+tuning.use(tuning.Tuning(**tuning.DEFAULT))
 model = MLP.build(Spec(layers={layers}, hidden={hidden}, batch={batch}))
 floor = straight_line(model)
 which, k = sys.argv[1], int(sys.argv[2])
@@ -35,7 +40,8 @@ def instructions(script: Path, which: str, k: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(script),
-                        which, str(k)], check=True, capture_output=True)  # fmt: skip
+                        which, str(k)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})  # fmt: skip  # str hashes, so dict probes, fixed
         summary = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.M)
         assert summary, "no totals in the callgrind output"
         return int(summary[1])
