@@ -206,3 +206,12 @@ def test_the_gemm_lists_a_limit_times_are_the_matmuls_that_ran(spec):
                         (CENTRAL_BATCHED.name, batched_gemms(spec, DEFAULT_MEMORY, central=True))):  # fmt: skip
         counts = gradient(model, name).counts
         assert counts.matmuls == len(gemms) and counts.matmul_flops == sum(2 * m * k * n for m, k, n, _ in gemms)
+
+
+def test_the_chunk_rows_are_the_fewest_as_fast_as_the_fastest_to_noise():
+    """Rates within 5% are one rate: the choice is the fewest such rows, so noise cannot flip it."""
+    from gradbench.model.tuning import fewest_fast
+
+    assert fewest_fast({256: 0.84, 512: 0.987, 1024: 1.0, 2048: 0.96}) == 512
+    assert fewest_fast({256: 0.84, 512: 0.93, 1024: 1.0, 2048: 0.96}) == 1024
+    assert fewest_fast({256: 1.0, 512: 0.5}) == 256 and fewest_fast({256: 0.5, 2048: 1.0}) == 2048

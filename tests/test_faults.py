@@ -778,7 +778,7 @@ def test_bench_quick_measures_the_full_runs_targets_against_the_same_bounds(tmp_
     out = tmp_path / "quick.json"
     result = gradbench("bench", "--quick", "--json", str(out), timeout=300)
     assert result.returncode in (0, 1), result.stderr  # a bound may not hold on a busy machine
-    assert "gradbench targets (--quick: a quarter of the rounds, noisier)" in result.stdout
+    assert "gradbench targets (--quick: a quarter of the rounds, at least three; noisier)" in result.stdout
     quick = json.loads(out.read_text())
     assert quick["metadata"]["quick"] is True and not full["metadata"].get("quick", False)
 

@@ -117,3 +117,63 @@ def test_a_terminal_with_a_nonsense_columns_or_a_dumb_term_gets_its_real_width(e
     assert sum(line.split()[:1] == ["backprop"] for line in lines) >= 2  # a row in each table
     if env.get("TERM") == "dumb":
         assert "\x1b[" not in raw.replace("\x1b[?25l", "").replace("\x1b[?25h", "")  # no colour, no cursor moves
+
+
+def test_results_from_two_machines_each_name_their_own(tmp_path):
+    """One machine: the page says it once, at the top. Two: each section says which, so a sweep from one
+    CPU is never read as measured on the other's."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from gradbench.render.page import page
+
+    committed = Path(__file__).parents[1] / "results"
+    for name in ("compare.json", "reproduce.json"):
+        shutil.copy(committed / name, tmp_path / name)
+
+    def on(name: str, cpu: str, cpu_id: dict | None) -> None:
+        doc = json.loads((tmp_path / name).read_text())
+        doc["metadata"].update(cpu=cpu, cpu_count=2, blas_threads=1)
+        doc["metadata"].pop("cpu_id", None)
+        doc["metadata"].update({"cpu_id": cpu_id} if cpu_id else {})
+        (tmp_path / name).write_text(json.dumps(doc))
+
+    xeon = {"vendor": "GenuineIntel", "family": "6", "model": "167", "simd": ["avx2", "avx512f"]}
+    on("compare.json", "Intel(R) Xeon(R) Processor", xeon)
+    on("reproduce.json", "Intel(R) Xeon(R) Processor", xeon)
+    text = page(tmp_path)
+    assert text.count("Measured on") == 1
+    assert "Measured on Intel(R) Xeon(R) Processor (family 6 model 167, AVX-512), 2 cores, 1 BLAS thread," in text
+
+    on("reproduce.json", "AMD EPYC", None)
+    text = page(tmp_path)
+    lines = text.splitlines()
+    assert text.count("Measured on") == 2 and lines[2].startswith("## One gradient")  # no page-wide line
+    compare_at, reproduce_at = text.index("## One gradient"), text.index("## The seeds'")
+    assert compare_at < text.index("Measured on Intel") < reproduce_at < text.index("Measured on AMD EPYC, 2 cores")
+
+
+def test_bench_at_80_columns_keeps_every_target_whole_with_its_detail_beneath():
+    """Five columns in 80 cut the names to 'backprop-checkp…': a narrow terminal gets the detail under the
+    name instead, and every name and detail reads whole."""
+    from gradbench.render.bench import WIDE, show_bench
+    from gradbench.studies.targets import Target
+
+    targets = [Target("backprop-checkpoint / backprop time, L=64 H=32 B=256", 1.42, 1.5, "max",
+                      "recomputed FLOPs: +29.5% of a forward-backward's (at most one forward pass)", low=1.37,
+                      high=1.48),
+               Target("forward-batched FLOPs / with layer l+1 recomputed, L=3 H=100 B=32", 0.351, 0.5, "max",
+                      "6.95e+09 against 1.98e+10 FLOPs (cost model)", exact=True)]  # fmt: skip
+    meta = {"cpu": "Intel(R) Xeon(R) Processor", "blas_threads": 1}
+    for width in (80, WIDE + 20):
+        out = io.StringIO()
+        show_bench(Console(file=out, width=width, color_system=None), targets, meta, has_torch=True)
+        lines = out.getvalue().splitlines()
+        flat = " ".join(" ".join(line.strip("│┃ ").split()) for line in lines)
+        assert max(len(line) for line in lines) <= width and "…" not in out.getvalue()
+        assert lines[0].rstrip() == "gradbench targets on Intel(R) Xeon(R) Processor, 1 BLAS thread"
+        assert "0.351 (exact)" in flat and "1.42 (1.37–1.48)" in flat and "~: estimated" in flat
+        assert ("detail" in lines[2]) == (width > WIDE)
+        for x in targets:
+            assert x.detail.split()[0] in flat and x.detail.split()[-1] in flat

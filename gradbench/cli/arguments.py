@@ -147,8 +147,8 @@ FitJson = Annotated[str | None, typer.Option("--json", help="Write every fit, it
 Yes = Annotated[bool, typer.Option("--yes", help="Run even when predicted to take longer than the limit.")]
 Recalibrate = Annotated[bool, typer.Option("--recalibrate", help="Redo the machine's calibration (sigmoid's "
                         "route switch, the batched chunk rows) before measuring, and cache it.")]  # fmt: skip
-Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's rounds and a sixth of its "
-                                     "budget (for CI): the same targets and bounds, noisier.")]  # fmt: skip
+Quick = Annotated[bool, typer.Option("--quick", help="A quarter of each target's rounds (at least three) and "
+                                     "a sixth of its budget (for CI): the same targets, noisier.")]  # fmt: skip
 Old = Annotated[Path, typer.Argument(help="The baseline: a `compare --json` file.")]
 New = Annotated[Path, typer.Argument(help="The run to judge against it: a `compare --json` file.")]
 FailOn = Annotated[str | None, typer.Option(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..io.units import figures
 from .format import figure, interval, machine
@@ -15,11 +16,12 @@ if TYPE_CHECKING:
 
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
-    quick = " (--quick: a quarter of the rounds, noisier)" if meta.get("quick") else ""
-    title = f"gradbench targets{quick} on {machine(meta)}, {meta['blas_threads']} BLAS thread(s) (~ estimated)"
-    out.print(bench_table(targets, title))
+    quick = " (--quick: a quarter of the rounds, at least three; noisier)" if meta.get("quick") else ""
+    n = meta["blas_threads"]
+    title = f"gradbench targets{quick} on {machine(meta)}, {n} BLAS thread{'' if n == 1 else 's'}"
+    out.print(bench_table(targets, title, narrow=out.width < WIDE))
     out.print("measured (a–b): its 95% interval over this run's rounds, paired where the two sides were "
-              "interleaved; not over reruns.", highlight=False)  # fmt: skip
+              "interleaved; not over reruns. ~: estimated from a sample of entries.", highlight=False)  # fmt: skip
     if any(x.decided is False for x in targets):
         out.print("*: the bound lies inside the interval: this run does not settle the target (the verdict "
                   "reads the median); rerun it.", highlight=False)  # fmt: skip
@@ -27,17 +29,24 @@ def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_to
         out.print("torch is not installed: the peer ratios were skipped (pip install -e '.[torch]').")
 
 
-def bench_table(targets: list[Target], title: str) -> Table:
-    """One line per performance target: what was measured, its bound, whether it holds."""
-    t = Table(title=title, title_justify="left")
-    for col in ("target", "measured", "bound", "holds", "detail"):
+WIDE = 110  # columns from which the detail gets a column of its own; below, it goes under the target's name
+
+
+def bench_table(targets: list[Target], title: str, narrow: bool = False) -> Table:
+    """One line per performance target: what was measured, its bound, whether it holds, and the detail
+    (in a narrow terminal under the target's name, where five columns would cut both to a few words)."""
+    t = Table(title=title, title_justify="left", show_lines=narrow)  # a rule between rows of several lines
+    for col in ("target", "measured", "bound", "holds", *(() if narrow else ("detail",))):
         text = col in ("target", "detail")  # text wraps; numbers and verdicts never do
-        t.add_column(col, justify="left" if text else "right", no_wrap=not text)
+        t.add_column(col, justify="left" if text else "right", no_wrap=not text, overflow="fold")
     verdict = {True: "[green]yes[/]", False: "[red]NO[/]", None: "-"}
     for x in targets:
         bound = "-" if x.bound is None else ("<= " if x.kind == "max" else ">= ") + figures(x.bound)
         holds = verdict[x.holds] + ("*" if x.decided is False else "")
-        t.add_row(x.name, ("~" if x.estimated else "") + measured(x), bound, holds, x.detail)
+        name = Text(x.name)
+        if narrow:
+            name.append(f"\n{x.detail}", style="dim")
+        t.add_row(name, ("~" if x.estimated else "") + measured(x), bound, holds, *(() if narrow else (x.detail,)))
     return t
 
 

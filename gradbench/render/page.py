@@ -112,30 +112,26 @@ def _reproduce(path: Path, base: Path) -> list[str]:
 
 
 def _bench(path: Path, base: Path) -> list[str]:
+    """The targets as the terminal shows them (render/bench.py's figures and intervals)."""
+    from dataclasses import fields
+
     from ..io.units import figures
+    from ..studies.targets import Target
+    from .bench import measured
 
     doc = _read(path)
     if not (isinstance(doc["targets"], list) and doc["targets"] and all(isinstance(x, dict) for x in doc["targets"])):
         raise GradbenchError(f"{path} is not a gradbench result: its targets are not a list of objects")
 
-    def bound(x: dict[str, Any]) -> str:
-        return "-" if x["bound"] is None else ("≤ " if x["kind"] == "max" else "≥ ") + figures(x["bound"])
+    def bound(x: Target) -> str:
+        return "-" if x.bound is None else ("≤ " if x.kind == "max" else "≥ ") + figures(x.bound)
 
-    def verdict(x: dict[str, Any]) -> str:
-        return {True: "yes", False: "**no**", None: "-"}[x["holds"]]
+    def verdict(x: Target) -> str:
+        return {True: "yes", False: "**no**", None: "-"}[x.holds] + ("*" if x.decided is False else "")
 
-    def measured(x: dict[str, Any]) -> str:
-        """The figure, with its 95% interval where the file has one (bench.json from 0.3 on)."""
-        low, high = x.get("low"), x.get("high")
-        shown = ("~" if x.get("estimated") else "") + figures(x["measured"])
-        if x.get("exact"):
-            return f"{shown} (exact)"
-        if isinstance(low, float) and isinstance(high, float) and math.isfinite(low + high):
-            return f"{shown} ({figures(low)}–{figures(high)})"
-        return shown
-
-    targets = [x for x in doc["targets"] if isinstance(x.get("measured"), float) and math.isfinite(x["measured"])]
-    rows = [[x["name"], measured(x), bound(x), verdict(x)] for x in targets]
+    targets = [Target(**{f.name: x[f.name] for f in fields(Target) if f.name in x}) for x in doc["targets"]
+               if isinstance(x.get("measured"), float) and math.isfinite(x["measured"])]  # fmt: skip
+    rows = [[x.name, ("~" if x.estimated else "") + measured(x), bound(x), verdict(x)] for x in targets]
     measured_header = "measured (95% CI)" if any("(" in r[1] for r in rows) else "measured"
     return [
         "## Performance targets (ratios within one run)",
@@ -165,13 +161,17 @@ def page(results: Path, base: Path | None = None) -> str:
     found = [(results / name, section) for name, section in SECTIONS if (results / name).is_file()]
     if not found:
         raise GradbenchError(f"{results} holds none of {', '.join(n for n, _ in SECTIONS)}")
-    machine = _machine(found[0][0])
-    lines = ["# gradbench results", "", f"Measured on {machine}." if machine else ""]
+    machines = {path: _machine(path) for path, _ in found}
+    one = len(set(machines.values())) == 1  # else each section names its own: results from two machines
+    machine = machines[found[0][0]]
+    lines = ["# gradbench results", *(["", f"Measured on {machine}."] if one and machine else [])]
     for path, section in found:
         try:
-            lines += ["", *section(path, results if base is None else base)]
+            heading, *body = section(path, results if base is None else base)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:  # a file of another shape
             raise GradbenchError(f"{path} is not a gradbench result ({type(e).__name__}: {e})") from None
+        own = [] if one or not machines[path] else ["", f"Measured on {machines[path]}."]
+        lines += ["", heading, *own, *body]
     return "\n".join(lines) + "\n"
 
 
@@ -182,7 +182,7 @@ def _machine(path: Path) -> str:
     try:
         doc = json.loads(meta_file.read_text(encoding="utf-8"))
         meta = doc.get("metadata") or doc
-        threads = f"{meta['blas_threads']} BLAS thread(s)"
+        threads = f"{meta['blas_threads']} BLAS thread{'' if meta['blas_threads'] == 1 else 's'}"
         return f"{machine(meta)}, {meta['cpu_count']} cores, {threads}, gradbench {meta['gradbench']}"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ""
