@@ -188,6 +188,20 @@ def test_the_jacobian_check_finds_a_wrong_entry_by_probe_and_by_column():
     assert check_jacobian(f, J, x, columns=0).evaluations == 6
 
 
+@pytest.mark.parametrize("tolerance", [{"rtol": float("nan")}, {"rtol": -1.0}, {"atol": float("inf")}])
+def test_every_check_refuses_a_tolerance_that_is_not_finite_and_non_negative(tolerance):
+    """An infinite atol would pass a wrong Jacobian: check, check_jacobian and check_hvp refuse it alike."""
+    from gradbench import GradbenchError
+
+    x = np.ones(3)
+    with pytest.raises(GradbenchError, match="rtol and atol must be finite and non-negative"):
+        check(rosen, rosen_der, x, **tolerance)
+    with pytest.raises(GradbenchError, match="rtol and atol must be finite and non-negative"):
+        check_jacobian(rosen_der, lambda x: 5 * np.eye(3), x, **tolerance)
+    with pytest.raises(GradbenchError, match="rtol and atol must be finite and non-negative"):
+        check_hvp(rosen_der, lambda x, v: 7 * v, x, **tolerance)
+
+
 def test_a_scaled_hvp_is_caught_and_its_cost_is_two_gradients_per_direction():
     x = X[:500]
     right = check_hvp(rosen_der, rosen_hess_prod, x, directions=3)

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import GradbenchError
 from ..methods import numeric
 from .check_result import WORST, CheckResult, Entry, Outcome
-from .user_code import as_scalar, as_vector, output_to_stderr, user_call
+from .user_code import as_scalar, as_vector, output_to_stderr, user_call, working_dtype
 
 RTOL_MARGIN = 100  # over the central difference's error eps^(2/3): curvature the second look does not see
 RTOL = {d: RTOL_MARGIN * float(np.finfo(d).eps) ** (2 / 3) for d in ("float64", "float32")}  # 3.7e-9, 2.4e-3
@@ -36,6 +36,16 @@ ROUNDOFF = 1  # f(x)'s own round-off, in eps |f(x)|, that a difference divides b
 # is seen by the second look
 SAMPLED = 10  # entries sampled when even they do not fit the budget
 LIMIT_S = 600.0  # a full check of a model predicted to take longer is refused
+
+
+def tolerances(x: np.ndarray, rtol: float | None, atol: float) -> tuple[np.dtype, float]:
+    """x's working dtype and the relative tolerance (the given one, or the dtype's default), for every
+    check: an rtol or atol that is not finite and non-negative is refused (an infinite atol passes all)."""
+    dtype = working_dtype(x)
+    rtol = RTOL[dtype.name] if rtol is None else rtol
+    if not (math.isfinite(rtol) and rtol >= 0 and math.isfinite(atol) and atol >= 0):
+        raise GradbenchError(f"rtol and atol must be finite and non-negative, got rtol={rtol}, atol={atol}")
+    return dtype, rtol
 
 
 def check(
@@ -55,10 +65,7 @@ def check(
     full check is predicted to take under `budget` seconds and as many sampled entries as fit otherwise.
     Neither f nor grad may change x. What they print goes to stderr."""
     x = np.asarray(x)
-    dtype = np.dtype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
-    rtol = RTOL[dtype.name] if rtol is None else rtol
-    if not (math.isfinite(rtol) and rtol >= 0 and math.isfinite(atol) and atol >= 0):
-        raise GradbenchError(f"rtol and atol must be finite and non-negative, got rtol={rtol}, atol={atol}")
+    dtype, rtol = tolerances(x, rtol, atol)
     x0, shape, start = x.astype(dtype).ravel(), x.shape, time.perf_counter()
     with output_to_stderr():
         g = as_vector(user_call("your gradient", grad, x0.reshape(shape).copy()), x0.size).astype(np.float64)

@@ -20,14 +20,10 @@ import numpy as np
 from ..errors import GradbenchError
 from ..methods import numeric
 from .check_result import CheckResult, Outcome, _worst_first
-from .checks import RTOL, _roundoff, judged, probe, straddle
+from .checks import _roundoff, judged, probe, straddle, tolerances
 from .user_code import as_array, output_to_stderr, user_call
 
 F64 = np.dtype(np.float64)
-
-
-def _dtype(x: np.ndarray) -> np.dtype:
-    return np.dtype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
 
 
 def check_jacobian(
@@ -45,9 +41,8 @@ def check_jacobian(
 ) -> CheckResult:
     """Check jac(x) (m x n) against central differences of f: R^n -> R^m at x: `probes` random u . J v,
     then every column when `full` or when they fit `budget` seconds, else `columns` (or as many as fit)."""
-    x = np.asarray(x)
-    dtype, start = _dtype(x), time.perf_counter()
-    rtol = RTOL[dtype.name] if rtol is None else rtol
+    x, start = np.asarray(x), time.perf_counter()
+    dtype, rtol = tolerances(x, rtol, atol)
     x0 = x.astype(dtype).ravel()
     clock = [0, 0.0]
     with output_to_stderr():
@@ -141,9 +136,8 @@ def check_hvp(
     """Check hvp(x, v) = H v against (grad(x + h v) - grad(x - h v)) / 2h along `directions` random unit
     v, entry by entry: 2 gradient calls and 1 hvp call per direction (2 more gradient calls for a
     direction with an entry that fails at first)."""
-    x = np.asarray(x)
-    dtype, start = _dtype(x), time.perf_counter()
-    rtol = RTOL[dtype.name] if rtol is None else rtol
+    x, start = np.asarray(x), time.perf_counter()
+    dtype, rtol = tolerances(x, rtol, atol)
     x0, n = x.astype(dtype).ravel(), x.size
     clock = [0, 0.0]
     with output_to_stderr():

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .user_code import as_scalar, as_vector, output_to_stderr, user_call
+from .user_code import as_scalar, as_vector, output_to_stderr, user_call, working_dtype
 
 MINIMUM_ORDER = 1.8  # below this, the gradient is wrong along d
 START = {"float64": 1e-2, "float32": 1e-1}  # the first step, as a fraction of max(1, |x|)
@@ -72,7 +72,7 @@ def taylor_test(
     at most steps + 2 evaluations of f, and one gradient. Halving down to round-off, not a fixed 8 times,
     reaches the limit t -> 0 where a small error in g shows as order 1."""
     x = np.asarray(x)
-    dtype = np.dtype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+    dtype = working_dtype(x)
     x0 = x.astype(dtype).ravel()
     with output_to_stderr():
 

@@ -146,6 +146,12 @@ def user_call(which: str, fn: Callable[..., Any], *args: Any) -> Any:
         raise UserCodeError(which, e) from e
 
 
+def working_dtype(x: np.ndarray) -> np.dtype:
+    """The dtype a check differences x in: float32 kept (its tolerances are float32's), anything else
+    (ints, float16, object) float64."""
+    return np.dtype(x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+
+
 def as_scalar(value: Any, which: str = "your function") -> Any:
     """The user's f(x), refused (one line) when it is not one number: a gradient is of f: R^N -> R."""
     if value is None or isinstance(value, str | bytes):
