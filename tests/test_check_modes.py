@@ -202,6 +202,15 @@ def test_every_check_refuses_a_tolerance_that_is_not_finite_and_non_negative(tol
         check_hvp(rosen_der, lambda x, v: 7 * v, x, **tolerance)
 
 
+def test_a_negative_count_of_entries_or_columns_is_refused_in_one_line():
+    from gradbench import GradbenchError
+
+    with pytest.raises(GradbenchError, match="entries must be 0 or more, got -1"):
+        check(rosen, rosen_der, np.ones(3), entries=-1)
+    with pytest.raises(GradbenchError, match="columns must be 0 or more, got -1"):
+        check_jacobian(rosen_der, lambda x: 5 * np.eye(3), np.ones(3), columns=-1)
+
+
 def test_a_scaled_hvp_is_caught_and_its_cost_is_two_gradients_per_direction():
     x = X[:500]
     right = check_hvp(rosen_der, rosen_hess_prod, x, directions=3)

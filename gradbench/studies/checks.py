@@ -89,10 +89,11 @@ def check(
 
 
 def _chosen(n: int, entries: int | None, full: bool, budget: float, f_seconds: float,
-            rng: np.random.Generator) -> np.ndarray | None:  # fmt: skip
-    """The entries to check one by one (None: none): all when asked or when they fit the budget."""
+            rng: np.random.Generator, what: str = "entries") -> np.ndarray | None:  # fmt: skip
+    """The entries (a Jacobian's columns) to check one by one (None: none): all when asked or when they
+    fit the budget, else `entries` or as many as fit (at least SAMPLED) drawn at random."""
     if entries is not None and entries < 0:
-        raise GradbenchError(f"entries must be 0 or more, got {entries}")
+        raise GradbenchError(f"{what} must be 0 or more, got {entries}")
     if full or (entries is None and 2 * n * f_seconds <= budget):
         return np.arange(n)
     k = entries if entries is not None else max(SAMPLED, int(budget / max(2 * f_seconds, 1e-9)))

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import GradbenchError
 from ..methods import numeric
 from .check_result import CheckResult, Outcome, _worst_first
-from .checks import _roundoff, judged, probe, straddle, tolerances
+from .checks import _chosen, _roundoff, judged, probe, straddle, tolerances
 from .user_code import as_array, output_to_stderr, user_call
 
 F64 = np.dtype(np.float64)
@@ -61,13 +61,8 @@ def check_jacobian(
         rng = np.random.default_rng(seed)
         h = numeric.default_steps(x0, numeric.central_difference).astype(np.float64)
         outcomes = [_probes(F, x0, J, fx, h, probes, rng, rtol, atol)]
-        per_column = clock[1] / clock[0]
-        if full or (columns is None and 2 * n * per_column <= budget):
-            idx = np.arange(n)
-        else:
-            k = columns if columns is not None else max(10, int(budget / max(2 * per_column, 1e-9)))
-            idx = np.sort(rng.choice(n, size=min(k, n), replace=False))
-        if len(idx):
+        idx = _chosen(n, columns, full, budget, clock[1] / clock[0], rng, "columns")
+        if idx is not None:
             outcomes.append(_columns("full" if len(idx) == n else "sampled", F, x0, J, fx, h, idx, rtol, atol))
     return CheckResult(tuple(outcomes), dtype.name, (m, n), rtol, atol, clock[1] / clock[0],
                        time.perf_counter() - start, math.nan, kind="jacobian")  # fmt: skip
