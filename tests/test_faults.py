@@ -745,6 +745,9 @@ def test_the_unit_formatter_reads_as_a_person_would():
     assert sizes(229_810, 229_811) == ["224 KiB (229,810 bytes)", "224 KiB (229,811 bytes)"]  # never 'needs' itself
     assert sizes(2**20, 5_263_360) == ["1.00 MiB", "5.02 MiB"]
     assert [figures(2130.4), figures(1.054), figures(0.2591)] == ["2,130", "1.05", "0.259"]  # bench's ratios
+    assert [figures(999.6), figures(999.4), figures(-1234.0)] == ["1,000", "999", "-1,234"]  # never 1e+03
+    assert [seconds(999.7), seconds(0.9996), seconds(0.0009994), size(1023.9 * 2**20)] == [
+        "1,000 s", "1.00 s", "999 µs", "1.00 GiB"]  # fmt: skip  # three figures that round up change unit
 
 
 @pytest.mark.parametrize("args, message", [

@@ -34,6 +34,8 @@ def shows_column(lines, r, column):
     """Whether the column's cell of row r is shown: on its own, or in the short form it takes joined to
     the column it follows (an interval beside its value)."""
     forms = [column.cell(r)] + ([column.joined(r)] if column.joined else [])
+    if column.follows and "-" in forms:  # no interval: joined to its value, the value stands alone
+        forms.append("")
     return any(shows(lines, r.method, form) for form in forms)
 
 

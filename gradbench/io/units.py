@@ -13,9 +13,10 @@ SIZE_UNITS = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
 def in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
     """x in the largest of `units` (name, size; largest first) it reaches, to three significant figures:
     1.00 ms, 33.0 µs, 150 ms, 1,550 s; below the last unit, in it."""
-    unit, size = next(((u, z) for u, z in units if x >= z), units[-1])
+    # the largest unit in which x, rounded to three figures, is at least 1: 0.9996 s is 1.00 s, not 1.00e+03 ms
+    unit, size = next(((u, z) for u, z in units if float(f"{x / z:.3g}") >= 1), units[-1])
     value = x / size
-    return (f"{value:,.0f} {unit}" if value >= 1000 else f"{value:#.3g} {unit}").replace(". ", " ")
+    return (f"{value:,.0f} {unit}" if value >= 999.5 else f"{value:#.3g} {unit}").replace(". ", " ")
 
 
 def seconds(t: float) -> str:
@@ -40,4 +41,4 @@ def sizes(*ns: float) -> list[str]:
 def figures(x: float) -> str:
     """A plain number (a ratio, a fraction) to three significant figures, from a thousand on in full with
     separators: 0.259, 1.05, 2,130 (never 2.13e+03)."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    return f"{x:,.0f}" if abs(x) >= 999.5 else f"{x:.3g}"  # 999.6 to three figures is 1e+03

@@ -49,8 +49,8 @@ class Settings:
         positive_finite("--budget", self.budget_s)
         have = available_memory()
         if self.memory > have:
-            raise GradbenchError(f"--memory {self.memory / 2**30:,.1f} GiB is more than the "
-                                 f"{have / 2**30:,.1f} GiB available")  # fmt: skip
+            asked, available = sizes(self.memory, have)
+            raise GradbenchError(f"--memory {asked} is more than the {available} available")
 
     def check(self, spec: Spec, methods: list[str]) -> None:
         """Everything to refuse before measuring: memory for the model and each method, the reference's

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import GradbenchError
 from ..io.machine import available_memory
+from ..io.units import size
 
 Generated = tuple[np.ndarray, np.ndarray, bool]  # X (n, D), Y (n, K), is it a classification
 
@@ -71,7 +72,7 @@ def load(name: str, n: int = 200, test_fraction: float = 0.25, seed: int = 0) ->
         raise GradbenchError(f"--samples must be at least 4, got {n}")
     need = 8 * n * 16  # inputs, targets, noise and the split's copies: a few float64 words per sample
     if need > available_memory():
-        raise GradbenchError(f"--samples {n:,} needs about {need / 2**30:,.1f} GiB: more than is available")
+        raise GradbenchError(f"--samples {n:,} needs about {size(need)}: more than is available")
     rng = np.random.default_rng(seed)
     X, Y, classification = GENERATORS[name](rng, n)
     n_test = max(1, round(n * test_fraction))

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import GradbenchError
 from ..io.machine import available_memory
+from ..io.units import sizes
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 DTYPES = ("float64", "float32")
@@ -73,9 +74,10 @@ class Spec:
         need = self.memory_bytes()
         have = available_memory() if available is None else available
         if need > have:
+            needs, free = sizes(need, have)
             raise GradbenchError(
-                f"model needs about {_gib(need)} of memory (N = {self.n_params:,} parameters) "
-                f"but only {_gib(have)} is available: use fewer layers, a smaller --hidden or --batch"
+                f"model needs about {needs} of memory (N = {self.n_params:,} parameters) "
+                f"but only {free} is available: use fewer layers, a smaller --hidden or --batch"
             )
 
     def __str__(self) -> str:
@@ -92,7 +94,3 @@ class Spec:
 def _positive(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise GradbenchError(f"--{name} must be a positive integer, got {value!r}")
-
-
-def _gib(n: int) -> str:
-    return f"{n / 2**30:,.2f} GiB" if n >= 2**28 else f"{n / 2**20:,.1f} MiB"

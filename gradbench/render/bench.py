@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..io.units import figures
-from .format import figure, interval, machine
+from .format import figure, interval, machine, threads
 
 if TYPE_CHECKING:
     from ..studies.targets import Target
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 def show_bench(out: Console, targets: list[Target], meta: dict[str, Any], has_torch: bool) -> None:
     quick = " (--quick: a quarter of the rounds, at least three; noisier)" if meta.get("quick") else ""
-    n = meta["blas_threads"]
-    title = f"gradbench targets{quick} on {machine(meta)}, {n} BLAS thread{'' if n == 1 else 's'}"
+    title = f"gradbench targets{quick} on {machine(meta)}, {threads(meta['blas_threads'])}"
     out.print(bench_table(targets, title, narrow=out.width < WIDE))
     out.print("measured (a–b): its 95% interval over this run's rounds, paired where the two sides were "
               "interleaved; not over reruns. ~: estimated from a sample of entries.", highlight=False)  # fmt: skip

@@ -66,17 +66,13 @@ def show_taylor(out: Console, result: TaylorResult) -> None:
 def show_function(out: Console, rows: list[FunctionRow], name: str, notes: list[str] | None = None) -> None:
     """The table compare prints, for the user's function: calls of f, time and ratio each with its 95%
     interval, error per method (what does not fit the width in a following table)."""
-    from .format import figure, interval, unit_of
+    from .format import figure, interval, time_interval
     from .tables import Column, fit
 
     ref = next(r.method for r in rows if r.reference)
 
     def mark(r: FunctionRow) -> str:
         return "~" if r.estimated else ""
-
-    def time_interval(r: FunctionRow) -> str:
-        unit, size = unit_of(r.time_s)
-        return interval(r.time_low_s, r.time_high_s, lambda t: figure(t / size)).replace(")", f" {unit})")
 
     def ratio_interval(r: FunctionRow) -> str:
         shown = interval(r.time_ratio_low, r.time_ratio_high, figure)
@@ -85,7 +81,13 @@ def show_function(out: Console, rows: list[FunctionRow], name: str, notes: list[
     columns: list[Column[FunctionRow]] = [
         Column("calls of f", lambda r: "-" if r.evaluations is None else f"{mark(r)}{r.evaluations:,}", 1),
         Column("time", lambda r: mark(r) + seconds(r.time_s), 1),
-        Column("time 95% CI", time_interval, 3, follows="time"),
+        Column(
+            "time 95% CI",
+            lambda r: time_interval(r.time_s, r.time_low_s, r.time_high_s),
+            3,
+            follows="time",
+            joined=lambda r: time_interval(r.time_s, r.time_low_s, r.time_high_s, unit=False),
+        ),
         Column(f"time/{ref}", lambda r: mark(r) + ratio(r.time_ratio), 1),
         Column(f"time/{ref} 95% CI", ratio_interval, 2, follows=f"time/{ref}"),
         Column("rel.err", lambda r: "ref" if r.method == ref else f"{r.rel_error:.1e}", 1),

@@ -11,7 +11,9 @@ from rich.table import Table
 from ..measure.records import Measurement
 from ..measure.stats import MIN_ROUNDS
 from ..methods import BACKPROP_CHECKPOINT, REFERENCE
-from .format import compact, figure, interval, label, ratio, seconds, size, unit_of
+from .format import compact, figure, interval, label, ratio, seconds, size
+from .format import threads as blas_threads
+from .format import time_interval as interval_of_time
 from .tables import Column, fit
 
 UNSTABLE = 0.10  # half-IQR above this fraction of the median gets a warning, as pyperf warns
@@ -66,7 +68,7 @@ def compare_title(rows: list[Measurement], threads: int) -> str:
     widths = _widths((r.inputs, *([r.hidden] * (r.layers - 1)), r.outputs))
     return (
         f"gradient of an MLP: L={r.layers}, widths {widths}, B={r.batch}, {r.activation}, {r.dtype}, "
-        f"N={r.n_params:,}, {threads} BLAS thread{'s' if threads > 1 else ''}"
+        f"N={r.n_params:,}, {blas_threads(threads)}"
     )
 
 
@@ -95,9 +97,7 @@ def mark(r: Measurement) -> str:
 
 def time_interval(r: Measurement, unit: bool = True) -> str:
     """The median time's 95% interval in the median's unit: `(3.40–3.52 ms)`, `(3.40–3.52)` beside it."""
-    name, size = unit_of(r.time_s)
-    text = interval(r.time_low_s, r.time_high_s, lambda t: figure(t / size))
-    return f"{text[:-1]} {name})" if unit and text != "-" else text
+    return interval_of_time(r.time_s, r.time_low_s, r.time_high_s, unit)
 
 
 def ratio_interval(r: Measurement) -> str:
@@ -125,13 +125,13 @@ COMPARE_COLUMNS: list[Column[Measurement]] = [
     Column("mults", lambda r: compact(r.multiplies), 5),
     Column("FLOPs", lambda r: compact(r.flops), 3),
     Column("time", lambda r: mark(r) + seconds(r.time_s), 1),
-    Column("time 95% CI", time_interval, 3, follows="time", joined=lambda r: _beside(time_interval(r, unit=False))),
+    Column("time 95% CI", time_interval, 3, follows="time", joined=lambda r: time_interval(r, unit=False)),
     Column("IQR", spread, 4),
     Column("mean ± σ", lambda r: _mean(r), 4),
     Column("peak", lambda r: _peak(r), 4),
     Column("runs", lambda r: str(r.rounds), 6),
     Column("time/bp", lambda r: mark(r) + ratio(r.time_ratio), 1),
-    Column("time/bp 95% CI", ratio_interval, 2, follows="time/bp", joined=lambda r: _beside(ratio_interval(r))),
+    Column("time/bp 95% CI", ratio_interval, 2, follows="time/bp"),
     Column("FLOPs/bp", lambda r: ratio(r.predicted_ratio), 2),
     Column("rel.err", _error, 1),
 ]
@@ -158,11 +158,6 @@ def _passes(r: Measurement) -> str:
     if r.backward_passes:
         return f"{r.forward_passes:,} forward + {r.backward_passes:,} backward"
     return f"{r.forward_passes:,} forward passes"
-
-
-def _beside(interval: str) -> str:
-    """An interval joined to its value: nothing where there is none (its own column says `-`)."""
-    return "" if interval == "-" else interval
 
 
 def _between(r: Measurement) -> str:

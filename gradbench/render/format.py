@@ -37,6 +37,13 @@ def interval(low: float | None, high: float | None, number: Callable[[float], st
     return f"({number(low)}–{number(high)})"
 
 
+def time_interval(t: float, low: float | None, high: float | None, unit: bool = True) -> str:
+    """A median time t's 95% interval in t's unit: `(3.40–3.52 ms)`, or `(3.40–3.52)` to stand beside t."""
+    name, scale = unit_of(t)
+    text = interval(low, high, lambda x: figure(x / scale))
+    return f"{text[:-1]} {name})" if unit and text != "-" else text
+
+
 def figure(x: float) -> str:
     """A figure of an interval, three significant figures kept: 141, 4.40, 1.28."""
     return f"{x:,.0f}" if x >= 100 else f"{x:#.3g}".rstrip(".")
@@ -54,6 +61,15 @@ def compact(n: float | None) -> str:
 
 
 WIDEST = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("sve", "SVE"), ("asimd", "NEON"))
+
+
+def threads(n: object) -> str:
+    return f"{n} BLAS thread{'' if n == 1 else 's'}"
+
+
+def conditions(meta: dict[str, object]) -> str:
+    """Where a result was measured, as a title or a page says it: the CPU, its cores, the BLAS threads."""
+    return f"{machine(meta)}, {meta.get('cpu_count', '?')} cores, {threads(meta.get('blas_threads', '?'))}"
 
 
 def machine(meta: dict[str, object]) -> str:

@@ -176,13 +176,12 @@ def page(results: Path, base: Path | None = None) -> str:
 
 
 def _machine(path: Path) -> str:
-    from .format import machine
+    from .format import conditions
 
     meta_file = path if path.suffix == ".json" else Path(f"{path}.meta.json")
     try:
         doc = json.loads(meta_file.read_text(encoding="utf-8"))
         meta = doc.get("metadata") or doc
-        threads = f"{meta['blas_threads']} BLAS thread{'' if meta['blas_threads'] == 1 else 's'}"
-        return f"{machine(meta)}, {meta['cpu_count']} cores, {threads}, gradbench {meta['gradbench']}"
+        return f"{conditions(meta)}, gradbench {meta['gradbench']}"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ""

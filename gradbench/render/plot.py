@@ -104,10 +104,9 @@ def machine(csv: Path) -> str:
     path = Path(meta_path(csv))
     if not path.is_file():
         return "unknown machine"
-    meta = read_json_object(path, "a sweep's metadata", "; move it away to plot without it")
-    threads = meta.get("blas_threads", "?")
-    plural = "" if threads == 1 else "s"
-    return f"{meta.get('cpu', '?')} ({meta.get('cpu_count', '?')} cores), {threads} BLAS thread{plural}"
+    from .format import conditions
+
+    return conditions(read_json_object(path, "a sweep's metadata", "; move it away to plot without it"))
 
 
 def _points(ax: Axes, n: np.ndarray, y: np.ndarray, est: np.ndarray, marker: str, c: str) -> None:

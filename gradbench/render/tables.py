@@ -40,7 +40,14 @@ def natural_width(table: Table) -> int:
 
 
 def _both(value: Callable[[Row], str], extra: Callable[[Row], str]) -> Callable[[Row], str]:
-    return lambda r: f"{value(r)} {extra(r)}".rstrip()
+    """A value and what follows it in one cell; an extra of `-` (no interval: its own column says so) or
+    nothing leaves the value alone."""
+
+    def cell(r: Row) -> str:
+        more = extra(r)
+        return value(r) if more in ("", "-") else f"{value(r)} {more}"
+
+    return cell
 
 
 def joined(columns: Sequence[Column[Row]]) -> list[Column[Row]]:

@@ -18,7 +18,7 @@ from functools import cache, partial
 import numpy as np
 
 from ..errors import CheckFailed
-from ..io.units import seconds
+from ..io.units import seconds, sizes
 from ..measure.run import time_method
 from ..measure.stats import median_interval, ratio_interval, scaled
 from ..measure.timing import Timing, interleaved
@@ -128,7 +128,7 @@ def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]
     memory = peaks[BACKPROP_CHECKPOINT.name] / peaks[BACKPROP.name]
     predicted = BACKPROP_CHECKPOINT.predicted_peak(spec) / BACKPROP.predicted_peak(spec)
     extra = recompute(spec).flops / (forward_pass(spec) + backward_pass(spec)).flops
-    mib = f"{peaks[BACKPROP.name] / 2**20:.2f} -> {peaks[BACKPROP_CHECKPOINT.name] / 2**20:.2f} MiB"
+    mib = " -> ".join(sizes(peaks[BACKPROP.name], peaks[BACKPROP_CHECKPOINT.name]))
     name = f"{BACKPROP_CHECKPOINT.name} / {BACKPROP.name}"
     return [
         Target(f"{name} peak memory, {label(spec)}", memory, 0.5 if bounded else None, "max",

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import GradbenchError, UserCodeError
 from ..io.machine import available_memory
+from ..io.units import size
 
 _NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
@@ -109,7 +110,7 @@ def _refuse_too_large(path: str) -> None:
     mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     need = mapped.size * mapped.dtype.itemsize
     if need > available_memory():
-        raise GradbenchError(f"--x0: {path} holds shape {mapped.shape} ({need / 2**30:,.1f} GiB); more than memory")
+        raise GradbenchError(f"--x0: {path} holds shape {mapped.shape} ({size(need)}); more than memory")
 
 
 @contextlib.contextmanager
