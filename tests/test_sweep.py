@@ -188,6 +188,7 @@ def test_a_sweep_states_its_full_grid_and_predicted_time_before_it_starts(cli, t
         (1e-3, 1.0, True, 2e-3 + 15 * 5e-3),  # 5 loops a round, 15 rounds
         (0.05, 1.0, True, 0.1 + 15 * 0.05),  # one call a round, 15 rounds within the budget
         (0.1, 1.0, False, 0.2 + 10 * 0.1),  # rounds as the budget allows
+        (0.07, 1.0, False, 0.14 + 14 * 0.07),  # whole rounds, as timing.measure runs them (not 14.3)
         (0.5, 1.0, True, 1.0),  # six rounds would not fit: sampled, the whole budget
         (0.5, 1.0, False, 1.0 + 2 * 0.5),  # not sampleable: the rounds that fit
     ],

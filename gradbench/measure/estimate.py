@@ -8,15 +8,13 @@ is within a factor of about 2 for the loop methods and errs high for the batched
 
 from __future__ import annotations
 
-import math
-
 from ..errors import GradbenchError
 from ..methods import predict
 from ..methods.costs import forward_pass
 from ..model.mlp import MLP
 from ..model.passes import forward
 from ..model.spec import Spec
-from .timing import MAX_ROUNDS, MIN_ROUND_S, MIN_ROUNDS, once
+from .timing import MIN_ROUNDS, once, plan
 
 
 def pass_seconds(spec: Spec) -> float:
@@ -43,11 +41,8 @@ def measure_seconds(t: float, budget_s: float, sampleable: bool) -> float:
     spends its budget."""
     if sampleable and t * MIN_ROUNDS > budget_s:
         return budget_s
-    round_s = t * math.ceil(MIN_ROUND_S / max(t, 1e-9))
-    rounds = min(MAX_ROUNDS, max(MIN_ROUNDS, budget_s / round_s))
-    if round_s * MIN_ROUNDS > budget_s:
-        rounds = max(1, min(rounds, budget_s // round_s))
-    return 2 * t + rounds * round_s
+    loops, rounds = plan(t, budget_s)
+    return 2 * t + rounds * loops * t
 
 
 def duration(seconds: float) -> str:

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .timing import MIN_ROUNDS  # the fewest rounds whose min...max brackets a median at 95% (1 - 2/64 = 96.9%)
+
 LEVEL = 0.95
 RESAMPLES = 9999
 SEED = 0  # the bootstrap's resampling, fixed: an interval is a function of the rounds
-MIN_ROUNDS = 6  # the fewest rounds whose min...max brackets a median at 95% (1 - 2/64 = 96.9%)
 NONE = (math.nan, math.nan)  # no interval: too few rounds
 DESCRIPTION = (  # recorded in the metadata of every result with intervals
     f"{LEVEL:.0%} intervals over the rounds of one run: a median's from order statistics (none below "

@@ -92,6 +92,17 @@ def once(fn: Callable[[], object]) -> float:
         return (time.perf_counter_ns() - t) * 1e-9
 
 
+def plan(first: float, budget_s: float, max_rounds: int = MAX_ROUNDS) -> tuple[int, int]:
+    """(calls per round, rounds) for a call of `first` seconds: rounds of at least MIN_ROUND_S, MIN_ROUNDS
+    to max_rounds of them within the budget (fewer, down to one, where MIN_ROUNDS would overrun it)."""
+    loops = max(1, math.ceil(MIN_ROUND_S / max(first, 1e-9)))
+    fit = budget_s / max(first * loops, 1e-9)
+    rounds = int(min(max_rounds, max(MIN_ROUNDS, fit)))
+    if first * loops * MIN_ROUNDS > budget_s:
+        rounds = max(1, min(rounds, int(fit)))
+    return loops, rounds
+
+
 def measure(
     fn: Callable[[], object], budget_s: float = 1.0, max_rounds: int = MAX_ROUNDS, warmup: int = 1,
     runs: int | None = None,
@@ -99,10 +110,7 @@ def measure(
     """Time fn: `warmup` calls discarded, then rounds of `loops` calls each until the budget is spent
     (or exactly `runs` rounds)."""
     first = min(once(fn) for _ in range(max(1, warmup)))  # caches, lazy allocations, BLAS thread start
-    loops = max(1, math.ceil(MIN_ROUND_S / max(first, 1e-9)))
-    rounds = int(min(max_rounds, max(MIN_ROUNDS, budget_s / max(first * loops, 1e-9))))
-    if first * loops * MIN_ROUNDS > budget_s:
-        rounds = max(1, min(rounds, int(budget_s / max(first * loops, 1e-9))))
+    loops, rounds = plan(first, budget_s, max_rounds)
     rounds = runs or rounds
     per_call = []
     with gc_off():
