@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..methods.costs import Gemm
-from .timing import interleaved
 
 
 def _operands(gemms: Sequence[Gemm], dtype: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
@@ -56,8 +55,3 @@ def torch_gemms(gemms: Sequence[Gemm], dtype: str = "float64") -> Callable[[], N
                 torch.mm(a, b, out=out)
 
     return run
-
-
-def limit_seconds(gemms: Sequence[Gemm], dtype: str = "float64", rounds: int = 7) -> float:
-    """The median time of the GEMMs alone: the shape-matched limit of a computation that runs them."""
-    return interleaved({"gemms": numpy_gemms(gemms, dtype)}, rounds=rounds)["gemms"].median
