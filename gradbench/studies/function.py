@@ -112,14 +112,14 @@ def compare_function(
         if unsafe:
             rules.remove(COMPLEX)
             notes.append(f"f is not complex-safe: the complex step is skipped ({unsafe})")
-        per_entry = {m.name: (m.cost_per_entry if hasattr(m, "cost_per_entry") else _calls_per_entry(m)) for m in rules}
+        per_entry = {m.name: _calls_per_entry(m) for m in rules}
         most = max(per_entry.values())
         k = n if most * n * f_seconds <= budget_s else max(1, min(n, int(budget_s / (most * f_seconds))))
         idx = None if k == n else np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
         if idx is not None:
             notes.append(f"~ estimated: each numeric method ran on {k:,} of {n:,} entries (at random, the same "
                          f"for all) and its time was extrapolated to all N; errors over those entries")  # fmt: skip
-        rows = FunctionRows(_rows(counted, calls, x0, grad, rules, idx, f, budget_s, on_step))
+        rows = FunctionRows(_rows(counted, calls, x0, grad, rules, per_entry, idx, f, budget_s, on_step))
     rows.notes = notes
     return rows
 
@@ -134,8 +134,8 @@ def _calls_per_entry(m: Method) -> int:
 
 
 def _rows(counted: Callable[[np.ndarray], Any], calls: list[int], x0: np.ndarray, grad: Callable[..., Any] | None,
-          rules: list[Method], idx: np.ndarray | None, f: Callable[..., Any], budget_s: float,
-          on_step: Callable[[str], None]) -> list[FunctionRow]:  # fmt: skip
+          rules: list[Method], per_entry: dict[str, int], idx: np.ndarray | None, f: Callable[..., Any],
+          budget_s: float, on_step: Callable[[str], None]) -> list[FunctionRow]:  # fmt: skip
     n, k = x0.size, x0.size if idx is None else len(idx)
     ways: dict[str, Callable[[], Any]] = {}
     if grad is not None:
@@ -151,8 +151,7 @@ def _rows(counted: Callable[[np.ndarray], Any], calls: list[int], x0: np.ndarray
         calls[0] = 0
         results[name] = np.asarray(way(), dtype=np.float64).reshape(x0.shape)
         sampled = name in METHODS and idx is not None
-        per_entry = _calls_per_entry(METHODS[name]) if name in METHODS else 0
-        evaluations[name] = calls[0] + (n - k) * per_entry if name in METHODS else None  # all N: k's + the rest
+        evaluations[name] = calls[0] + (n - k) * per_entry[name] if name in METHODS else None  # k's + the rest
         timing, scale = measure(way, budget_s, warmup=0 if sampled else 1), (n / k if sampled else 1)
         timings[name], rounds[name] = timing.median * scale, [t * scale for t in timing.per_round]
     reference = YOURS if grad is not None else CENTRAL.name
