@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..io.units import seconds as _seconds
+
 WORST = 5  # entries named in a report
 PROBES = ("directional", "probes")  # the checks that look along random directions, not at entries
 
@@ -75,9 +77,7 @@ class CheckResult:
     @property
     def worst(self) -> tuple[Entry, ...]:
         entries = {e.index: e for o in self.outcomes for e in o.worst}
-        return tuple(
-            sorted(entries.values(), key=lambda e: -e.excess if math.isfinite(e.excess) else -math.inf)[:WORST]
-        )
+        return tuple(sorted(entries.values(), key=_worst_first)[:WORST])
 
     def coverage(self) -> list[str]:
         """What was checked and how likely a wrong entry was to be found, in words."""
@@ -124,12 +124,12 @@ def coverage(r: CheckResult) -> list[str]:
 
 def verdict(r: CheckResult, what: str = "") -> str:
     what = what or {"gradient": "the gradient", "jacobian": "the Jacobian", "hvp": "the Hessian-vector product"}[r.kind]
-    failed = sum(o.failed for o in r.outcomes if o.check not in ("directional", "probes"))
-    probes = [o for o in r.outcomes if o.check in ("directional", "probes") and not o.passed]
+    failed = sum(o.failed for o in r.outcomes if o.check not in PROBES)
+    probes = [o for o in r.outcomes if o.check in PROBES and not o.passed]
     rule = f"outside atol + rtol·|numeric| (rtol {r.rtol:.1e}, atol {r.atol:g})"
     if r:
         return f"{what} passes: every entry within atol + rtol·|numeric| (rtol {r.rtol:.1e}, atol {r.atol:g})"
-    checked = sum(o.checked for o in r.outcomes if o.check not in ("directional", "probes"))
+    checked = sum(o.checked for o in r.outcomes if o.check not in PROBES)
     parts = [f"{failed:,} of {checked:,} entries"] if failed else []
     parts += [f"the random {'direction' if r.kind == 'gradient' else 'probes'}"] if probes else []
     return f"{what} FAILS: {' and '.join(parts)} {rule}"
@@ -155,7 +155,3 @@ def report(r: CheckResult, what: str = "") -> str:
 
 def index(i: tuple[int, ...]) -> str:
     return "direction" if not i else str(i[0]) if len(i) == 1 else "(" + ", ".join(map(str, i)) + ")"
-
-
-def _seconds(t: float) -> str:
-    return f"{t * 1e3:.3g} ms" if t < 1 else f"{t:.3g} s"

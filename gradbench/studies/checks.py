@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import GradbenchError
 from ..methods import numeric
 from .check_result import WORST, CheckResult, Entry, Outcome
+from .check_result import index as entry_name
 from .user_code import as_scalar, as_vector, output_to_stderr, user_call, working_dtype
 
 RTOL_MARGIN = 100  # over the central difference's error eps^(2/3): curvature the second look does not see
@@ -119,7 +120,7 @@ def _directional(value: Callable[[np.ndarray], float], x0: np.ndarray, g: np.nda
     entry, evaluations, d, fx = probe(value, x0, h * v, lambda d: float(g @ d), allowance)
     detectable = entry.allowed / max(float(np.median(np.abs(d))), 1e-300)
     return (
-        Outcome("directional", evaluations, 1, int(entry.excess > 1 or not entry.excess <= 1), (entry,)),
+        Outcome("directional", evaluations, 1, int(not entry.excess <= 1), (entry,)),  # a NaN excess fails
         fx,
         detectable,
     )
@@ -263,9 +264,5 @@ def require(result: Any, what: str = "the gradient") -> None:
         raise CheckFailed(f"{what} is wrong: observed order {result.order:.2f} where a right gradient gives 2")
     failed = [f"{o.check} ({o.failed:,} of {o.checked:,})" for o in result.outcomes if not o.passed]
     worst = [e for o in result.outcomes if not o.passed for e in o.worst if e.index]
-    where = f"; worst entry {_index(worst[0].index)}" if worst else ""
+    where = f"; worst entry {entry_name(worst[0].index)}" if worst else ""
     raise CheckFailed(f"{what} is wrong: {', '.join(failed)} failed{where}")
-
-
-def _index(index: tuple[int, ...]) -> str:
-    return str(index[0]) if len(index) == 1 else str(index)
