@@ -20,12 +20,12 @@ def plot(csv: a.SweepCsv = Path("results/sweep.csv"), out: a.PlotOut = None, sho
     Log-log, with fitted slopes and where the ratio crosses 10x, 100x, 1000x.
     """
     from ..render.console import console
-    from ..render.fit import fit_paths
+    from ..render.fit import fit_path
     from ..render.plot import output_paths, plot_sweep
     from ..render.sweep import show_plot
 
     paths = output_paths(csv, out, force)
-    slices = output_paths(csv, fit_paths(paths[0])[0], force) if fit else None
+    slices = output_paths(csv, fit_path(paths[0]), force) if fit else None
     show_plot(console(), paths, plot_sweep(csv, paths[0], show_counts))
     if slices:
         from ..render.fit import plot_slices

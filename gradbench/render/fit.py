@@ -194,7 +194,6 @@ def plot_slices(rows: list[Measurement], fits: list[Fit], out: Path, show_counts
     plt.close(fig)
 
 
-def fit_paths(png: Path) -> tuple[Path, Path]:
-    """Where plot --fit writes the slices: beside the plot, NAME-fit.png and .svg."""
-    path = png.with_name(f"{png.stem}-fit.png")
-    return path, path.with_suffix(".svg")
+def fit_path(png: Path) -> Path:
+    """Where plot --fit writes the slices: beside the plot, NAME-fit.png (and its .svg)."""
+    return png.with_name(f"{png.stem}-fit.png")

@@ -82,7 +82,9 @@ def _accuracy(path: Path, base: Path) -> list[str]:
 
 def _methods(block: dict[str, Any], path: Path, name: str) -> list[str]:
     """The per-method entries of a reproduce block (the others are its scalars): at least one."""
-    found = [k for k, v in block.items() if isinstance(v, dict)]
+    from .reproduce import per_method
+
+    found = list(per_method(block))
     if not found:
         raise GradbenchError(f"{path} is not a gradbench result: its {name} names no method")
     return found
@@ -93,7 +95,7 @@ def _reproduce(path: Path, base: Path) -> list[str]:
 
     doc = _read(path)
     s, t, m = doc["seed_accounting"], doc["true_accounting"], doc["measured"]
-    per_method, measured = _methods(t, path, "true_accounting"), _methods(m, path, "measured")
+    in_true, measured = _methods(t, path, "true_accounting"), _methods(m, path, "measured")
     return [
         "## The seeds' comparison, reproduced", "",
         f"The seeds' accounting: {s['numeric_evaluations']:,} network evaluations with numerical differentiation "
@@ -102,7 +104,7 @@ def _reproduce(path: Path, base: Path) -> list[str]:
         f"{t['n_params']:,}):", "",
         markdown_table(["method", "per gradient", "passes", "matmuls"],
                        [[label(k), t[k]["per_gradient"], f"{t[k]['passes']:,}", f"{t[k]['matmuls']:,}"]
-                        for k in per_method]),
+                        for k in in_true]),
         "", f"Measured ({m['epochs']:,} epochs on {m['samples']} samples, counted while they ran):", "",
         markdown_table(["method", "passes", "matmuls", "gradient time", "final loss"],
                        [[label(k), f"{m[k]['passes']:,}", f"{m[k]['matmuls']:,}", seconds(m[k]["gradient_s"]),

@@ -10,7 +10,7 @@ from rich.table import Table
 from .format import label, ratio, seconds
 
 
-def _methods(block: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def per_method(block: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The per-method entries of a reproduce block (the others are its scalars)."""
     return {k: v for k, v in block.items() if isinstance(v, dict)}
 
@@ -44,7 +44,7 @@ def _true_block(console: Console, t: dict[str, Any], E: int) -> None:
     t2 = Table(show_edge=False)
     for col in ("method", "per gradient", f"over {E:,} epochs", "matmuls"):
         t2.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
-    for method, r in _methods(t).items():
+    for method, r in per_method(t).items():
         t2.add_row(label(method), r["per_gradient"], f"{r['passes']:,}", f"{r['matmuls']:,}")
     console.print(f"N = {t['n_params']:,} parameters: a numerical gradient perturbs each one, not each tensor; "
                   "passes per gradient and over the epochs.", highlight=False)  # fmt: skip
@@ -57,7 +57,7 @@ def _measured_block(console: Console, m: dict[str, Any], predicted: dict[str, An
     check = "= block 2" if m["epochs"] == E else f"= model at {m['epochs']:,} epochs"
     for col in ("method", "passes", "matmuls", check, "gradient time", "final loss"):
         t3.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
-    for method, r in _methods(m).items():
+    for method, r in per_method(m).items():
         p = predicted[method]
         same = r["passes"] == p["passes"] and r["matmuls"] == p["matmuls"]
         t3.add_row(label(method), f"{r['passes']:,}", f"{r['matmuls']:,}", "yes" if same else "NO",
@@ -65,7 +65,7 @@ def _measured_block(console: Console, m: dict[str, Any], predicted: dict[str, An
     console.print(t3)
     console.print("passes and matmuls are counted while the runs ran; gradient time is the time spent in them.",
                   style="dim", highlight=False)  # fmt: skip
-    slow, fast = list(_methods(m))
+    slow, fast = list(per_method(m))
     console.print(f"{label(slow)} took [bold]{ratio(m['time_ratio'])}[/] the time of {label(fast)} for the "
                   "same training (the losses agree because the gradients do).", highlight=False)  # fmt: skip
 
