@@ -29,7 +29,7 @@ def check_command(
     from ..io.files import check_outputs, write_json
     from ..io.values import positive_finite
     from ..render.check import show_check, show_taylor
-    from ..render.console import console
+    from ..render.console import beside
     from ..studies.checks import require
 
     positive_finite("--budget", budget)
@@ -48,7 +48,7 @@ def check_command(
     else:
         results, what = of_model(layers, hidden, batch, activation, dtype, seed, method, tol, entries, full, budget,
                                  taylor)  # fmt: skip
-    out = console(stderr=json == "-")
+    out = beside(json)
     for name, result in results.items():
         if name == "taylor":
             show_taylor(out, result)
@@ -136,7 +136,7 @@ def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None
     from ..io.values import positive_finite
     from ..measure.conditions import metadata, pinned
     from ..render.check import show_function
-    from ..render.console import console
+    from ..render.console import beside, console
     from ..studies.checks import check, require
     from ..studies.function import compare_function
     from ..studies.user_code import load_callable, load_point
@@ -153,7 +153,7 @@ def compare_yours(ctx: typer.Context, function: str | None, gradient: str | None
     with pinned(threads), err.status("timing your function") as status:
         rows = compare_function(f, x, g, budget_s=budget, on_step=lambda name: status.update(f"timing: {name}"))
         meta = metadata(conditions_of(ctx, threads, None))
-    show_function(console(stderr=json == "-"), rows, function, rows.notes)
+    show_function(beside(json), rows, function, rows.notes)
     if json:
         write_json(json, {"metadata": meta, "function": function, "gradient": gradient, "notes": rows.notes,
                           "rows": [r.as_dict() for r in rows]})  # fmt: skip

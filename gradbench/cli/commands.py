@@ -55,7 +55,7 @@ def compare(
     from ..methods import BACKPROP_CHECKPOINT
     from ..methods.segments import AUTO
     from ..render.compare import segments_note, show_compare
-    from ..render.console import console
+    from ..render.console import beside, console
     from ..render.export import write_rows
     from ..render.format import label
 
@@ -67,7 +67,7 @@ def compare(
     if BACKPROP_CHECKPOINT.name in chosen:
         meta["segments"] = k = settings.segments_used(spec)
         notes.append(segments_note(layers, k, settings.memory if settings.segments == AUTO else None))
-    show_compare(err if "-" in (csv, json) else console(), rows, threads, eps, notes=notes, warn=err)
+    show_compare(beside(csv, json), rows, threads, eps, notes=notes, warn=err)
     write_rows(rows, meta, csv, json)
 
 
@@ -93,7 +93,7 @@ def train_command(
 
     from ..measure.conditions import metadata, pinned
     from ..model.data import load
-    from ..render.console import console, progress_bar
+    from ..render.console import beside, console, progress_bar
     from ..render.export import write_history
     from ..render.train import show_train
 
@@ -106,7 +106,7 @@ def train_command(
                            on_epoch=lambda e: bar.update(task, advance=1, info=f"loss {e.train_loss:.4g}"))  # fmt: skip
         meta = metadata(conditions_of(ctx, threads, seed))
     meta.update(dataset=dataset, **config.as_dict())
-    show_train(console(stderr="-" in (csv, json)), result, dataset)
+    show_train(beside(csv, json), result, dataset)
     if result.history:  # Ctrl-C before the first epoch ended: nothing to write
         write_history(result, meta, csv, json)
     stopped(result, [p for p in (csv, json) if p])
@@ -123,7 +123,7 @@ def reproduce(
     """
     from ..io.files import check_outputs, write_json
     from ..measure.conditions import pinned
-    from ..render.console import console, progress_bar
+    from ..render.console import beside, console, progress_bar
     from ..render.reproduce import reproduce_report
     from ..studies.reproduce import MEASURED, check_budget, reproduce
 
@@ -133,7 +133,7 @@ def reproduce(
         tasks = {m: bar.add_task(f"training with {m}", total=epochs, info="") for m in MEASURED}
         on_epoch = lambda m, e: bar.update(tasks[m], advance=1, info=f"loss {e.train_loss:.4g}")  # noqa: E731
         doc = reproduce(epochs, samples, lr, conditions_of(ctx, threads, None), on_epoch)
-    reproduce_report(console(stderr=json == "-"), doc)
+    reproduce_report(beside(json), doc)
     if json:
         write_json(json, doc)
 
@@ -189,7 +189,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     from ..io.files import check_outputs, write_json
     from ..measure.conditions import metadata, pinned
     from ..render.bench import show_bench
-    from ..render.console import console
+    from ..render.console import beside, console
     from ..studies.bench import Effort, all_targets, check
 
     check_outputs({"--json": json}, force)
@@ -203,7 +203,7 @@ def bench(ctx: typer.Context, threads: a.Threads = 1, json: a.JsonOut = None, fo
     with pinned(threads), console(stderr=True).status("benchmarking") as status:
         targets = all_targets(threads, lambda name: status.update(f"measuring: {name}"), has_torch, Effort(quick))
         meta = {**metadata(conditions_of(ctx, threads, None)), "quick": quick}
-    show_bench(console(stderr=json == "-"), targets, meta, has_torch)
+    show_bench(beside(json), targets, meta, has_torch)
     if json:
         write_json(json, {"metadata": meta, "targets": [x.as_dict() for x in targets]})
     check(targets)

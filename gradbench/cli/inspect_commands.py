@@ -44,14 +44,14 @@ def fit_command(csv: a.FitCsv, json: a.FitJson = None, force: a.Force = False) -
     For FLOPs and time, each exponent with its 95% interval, beside the cost model's.
     """
     from ..io.files import check_outputs, write_json
-    from ..render.console import console
+    from ..render.console import beside
     from ..render.fit import fit_document, show_fit
     from ..studies.fit import fit_sweep
     from ..studies.sweep import read_sweep
 
     check_outputs({"--json": json}, force, inputs=(csv,))
     fits, theories = fit_sweep(read_sweep(csv))
-    show_fit(console(stderr=json == "-"), fits, theories, str(csv))
+    show_fit(beside(json), fits, theories, str(csv))
     if json:
         write_json(json, fit_document(fits, theories, str(csv)))
 
@@ -69,7 +69,7 @@ def accuracy_command(
     from ..measure.conditions import metadata, pinned
     from ..model.spec import Spec
     from ..render.accuracy import show_accuracy
-    from ..render.console import console
+    from ..render.console import beside
     from ..render.export import write_points
     from ..render.plot import plot_accuracy
     from ..studies.accuracy import check_outputs, measure, summarize
@@ -80,7 +80,7 @@ def accuracy_command(
     with pinned(1):
         points = measure(spec)
     summaries = summarize(spec, points)
-    show_accuracy(console(stderr=csv == "-"), summaries)
+    show_accuracy(beside(csv), summaries)
     write_points(points, csv, {"metadata": metadata(conditions_of(ctx, 1, seed)), "spec": spec.as_dict()})
     if plot:
         plot_accuracy(points, summaries, Path(plot), f"the V-curves of the numeric methods: {spec}, {activation}")

@@ -17,6 +17,14 @@ MIN_WIDTH, MAX_WIDTH = 20, 10_000  # a $COLUMNS outside these is a mistake (0 wo
 _LINE_END = re.compile(r" +\n")
 
 
+def beside(*outputs: object) -> Console:
+    """The console a command's tables go to: stdout, or stderr when one of its outputs (--csv, --json) is
+    stdout ('-'), which then carries nothing but the data."""
+    from ..io.files import STDOUT
+
+    return console(stderr=any(o is not None and str(o) == STDOUT for o in outputs))
+
+
 def console(stderr: bool = False) -> Console:
     """A rich console: the terminal's width, or into a file or a pipe $COLUMNS (140 if unset or not a
     sane width). Into a file or a pipe the spaces rich pads each line with are dropped; rich respects
