@@ -10,13 +10,17 @@ TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
 SIZE_UNITS = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
 
 
+def unit(x: float, units: tuple[tuple[str, float], ...]) -> tuple[str, float]:
+    """The largest of `units` (name, size; largest first) in which x, rounded to three figures, is at least
+    1 (0.9996 s is 1.00 s, not 1.00e+03 ms); below the last unit, the last."""
+    return next(((u, z) for u, z in units if float(f"{x / z:.3g}") >= 1), units[-1])
+
+
 def in_unit(x: float, units: tuple[tuple[str, float], ...]) -> str:
-    """x in the largest of `units` (name, size; largest first) it reaches, to three significant figures:
-    1.00 ms, 33.0 µs, 150 ms, 1,550 s; below the last unit, in it."""
-    # the largest unit in which x, rounded to three figures, is at least 1: 0.9996 s is 1.00 s, not 1.00e+03 ms
-    unit, size = next(((u, z) for u, z in units if float(f"{x / z:.3g}") >= 1), units[-1])
+    """x in its unit (`unit`) to three significant figures: 1.00 ms, 33.0 µs, 150 ms, 1,550 s."""
+    name, size = unit(x, units)
     value = x / size
-    return (f"{value:,.0f} {unit}" if value >= 999.5 else f"{value:#.3g} {unit}").replace(". ", " ")
+    return (f"{value:,.0f} {name}" if value >= 999.5 else f"{value:#.3g} {name}").replace(". ", " ")
 
 
 def seconds(t: float) -> str:

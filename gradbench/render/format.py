@@ -6,8 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..io.units import TIME_UNITS
-from ..io.units import in_unit as in_unit
+from ..io.units import TIME_UNITS, unit
 from ..io.units import seconds as seconds
 from ..io.units import size as size
 from ..methods.registry import METHODS
@@ -51,7 +50,7 @@ def figure(x: float) -> str:
 
 def unit_of(t: float) -> tuple[str, float]:
     """The unit `seconds` writes t in, and its size."""
-    return next(((u, z) for u, z in TIME_UNITS if t >= z), TIME_UNITS[-1])
+    return unit(t, TIME_UNITS)
 
 
 def compact(n: float | None) -> str:
