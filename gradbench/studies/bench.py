@@ -140,24 +140,14 @@ def checkpoint_trade(spec: Spec, bounded: bool, rounds: int = 7) -> list[Target]
 
 
 def gemm_share(spec: Spec, peak: float, rounds: int = 7) -> list[Target]:
-    """Where forward-batched's time goes, and how near its shape-matched limit it runs: its GEMMs alone
-    (the cost model's list of them, bare, into reused buffers) over the whole method. The rest is
-    elementwise work (the rank-1 updates, activations, the bias adds and the loss). Beside it, from the
-    same rounds, its FLOP rate as a fraction of the square GEMM's `peak`, reported: the rank-1 updates
-    moved two thirds of its FLOPs out of GEMMs and halved its time, so that rate no longer says how near
-    its limit it runs (its former 0.60 bound is replaced by the rank-1 saving's, limits.rank1_saving)."""
-    from ..measure.limits import numpy_gemms
-    from ..methods.costs import batched_gemms
-
-    model = MLP.build(spec)
-    only_gemms = numpy_gemms(batched_gemms(spec, Options().memory, central=False), spec.dtype)
-    t = interleaved({"method": partial(gradient, model, FORWARD_BATCHED.name), "gemms": only_gemms}, rounds=rounds)
-    detail = f"GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
-    return [
-        Target.of(f"{FORWARD_BATCHED.name}: share of its time in GEMMs, {label(spec)}", bound=None, kind="min",
-                  detail=detail, ratio=paired(t, "gemms", "method")),
-        of_peak(FORWARD_BATCHED.name, spec, t["method"], peak, None),
-    ]  # fmt: skip
+    """forward-batched against its shape-matched limit (its share of time in GEMMs; the rest is elementwise
+    work: the rank-1 updates, activations, the bias adds and the loss) and, from the same rounds, its FLOP
+    rate as a fraction of the square GEMM's `peak`, reported: the rank-1 updates moved two thirds of its
+    FLOPs out of GEMMs and halved its time, so that rate no longer says how near its limit it runs (its
+    former 0.60 bound is replaced by the rank-1 saving's, limits.rank1_saving)."""
+    t = limits.with_gemms(FORWARD_BATCHED.name, spec, rounds)
+    return [limits.shape_matched(FORWARD_BATCHED.name, spec, None, t=t),
+            of_peak(FORWARD_BATCHED.name, spec, t["method"], peak, None)]  # fmt: skip
 
 
 GEMM = (256, 512, 512)  # m, k, n: a matmul large enough for the BLAS to reach its peak, small enough to time

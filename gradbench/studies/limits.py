@@ -13,7 +13,7 @@ from typing import Any
 
 from ..io.units import seconds
 from ..measure.limits import numpy_gemms, torch_gemms
-from ..measure.timing import interleaved
+from ..measure.timing import Timing, interleaved
 from ..methods import BACKPROP, FORWARD_BATCHED, gradient, predict
 from ..methods.costs import backward_gemms, batched_gemms, forward_gemms
 from ..methods.registry import Options
@@ -29,16 +29,23 @@ def gemms_of(name: str, spec: Spec) -> list[Any]:
     return forward_gemms(spec) + backward_gemms(spec)
 
 
-def shape_matched(method: str, spec: Spec, bound: float | None, rounds: int = 7) -> Target:
-    """Its GEMMs alone at its shapes (bare np.dot into reused arrays) over the method's time: the fraction
-    of the shape-matched limit it reaches (1: nothing but its GEMMs' own time; the rest is elementwise
-    work and Python)."""
+def with_gemms(method: str, spec: Spec, rounds: int = 7) -> dict[str, Timing]:
+    """The method's gradient ("method") and its GEMMs alone at its shapes ("gemms": bare np.dot into
+    reused arrays), interleaved."""
     model = MLP.build(spec)
     runs: dict[str, Callable[[], object]] = {
         "method": partial(gradient, model, method),
         "gemms": numpy_gemms(gemms_of(method, spec), spec.dtype),
     }
-    t = interleaved(runs, rounds=rounds)
+    return interleaved(runs, rounds=rounds)
+
+
+def shape_matched(method: str, spec: Spec, bound: float | None, rounds: int = 7,
+                  t: dict[str, Timing] | None = None) -> Target:  # fmt: skip
+    """Its GEMMs alone over the method's time (`with_gemms`, or its timings `t` where taken already): the
+    fraction of the shape-matched limit it reaches (1: nothing but its GEMMs' own time; the rest is
+    elementwise work and Python)."""
+    t = t or with_gemms(method, spec, rounds)
     detail = f"its GEMMs alone {seconds(t['gemms'].median)} of {seconds(t['method'].median)}"
     return Target.of(f"{method}: shape-matched GEMM limit / time, {label(spec)}", bound=bound, kind="min",
                      detail=detail, ratio=paired(t, "gemms", "method"))  # fmt: skip
